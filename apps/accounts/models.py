@@ -1,0 +1,19 @@
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+
+
+class User(AbstractUser):
+    """A staff member: an agent or a manager (roles are groups, see roles.py)."""
+
+    preferred_language = models.CharField(
+        max_length=8, choices=settings.LANGUAGES, default="en"
+    )
+    # Round-robin assignment only deals tickets to agents on duty.
+    is_on_duty = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["username"]
+
+    def __str__(self):
+        return self.get_full_name() or self.username

@@ -1,0 +1,75 @@
+"""Roles are groups with exactly these permissions; a migration creates and syncs them.
+
+Agents work the queue: they read shipments, answer and move tickets, and propose compensation.
+Managers do all that, and also approve compensation, set rules, budgets and carriers, and read
+the dashboards. Neither role edits tracking history or notifications by hand: those are written
+by services only.
+"""
+
+AGENTS = "Agents"
+MANAGERS = "Managers"
+
+AGENT_PERMISSIONS = frozenset(
+    {
+        "shipments.view_carrier",
+        "shipments.view_customer",
+        "shipments.view_shipment",
+        "shipments.view_trackingevent",
+        "shipments.view_estimaterevision",
+        "tickets.view_ticket",
+        "tickets.add_ticket",
+        "tickets.change_ticket",
+        "tickets.view_message",
+        "tickets.add_message",
+        "tickets.view_ticketevent",
+        "compensation.view_compensationrule",
+        "compensation.view_offer",
+        "compensation.propose_offer",
+        "compensation.view_offerevent",
+        "compensation.view_voucher",
+        "feedback.view_survey",
+        "feedback.view_surveyresponse",
+        "notifications.view_notification",
+    }
+)
+
+MANAGER_PERMISSIONS = AGENT_PERMISSIONS | {
+    "shipments.add_carrier",
+    "shipments.change_carrier",
+    "compensation.add_compensationrule",
+    "compensation.change_compensationrule",
+    "compensation.delete_compensationrule",
+    "compensation.view_budget",
+    "compensation.add_budget",
+    "compensation.change_budget",
+    "compensation.approve_offer",
+    "compensation.export_compensation",
+    "feedback.view_dashboard",
+    "accounts.view_user",
+}
+
+ROLE_PERMISSIONS = {AGENTS: AGENT_PERMISSIONS, MANAGERS: MANAGER_PERMISSIONS}
+
+
+def roles_sync(apps, schema_editor=None):
+    """Create the role groups and set exactly their permissions (usable from migrations)."""
+    from django.contrib.auth.management import create_permissions
+
+    # Permissions are normally created after all migrations ran; create them now so the groups
+    # can be granted them in the same migrate run.
+    for app_config in apps.get_app_configs():
+        app_config.models_module = True
+        create_permissions(app_config, apps=apps, verbosity=0)
+        app_config.models_module = None
+
+    Group = apps.get_model("auth", "Group")
+    Permission = apps.get_model("auth", "Permission")
+    for group_name, codes in ROLE_PERMISSIONS.items():
+        group, _ = Group.objects.get_or_create(name=group_name)
+        wanted = []
+        for code in sorted(codes):
+            app_label, codename = code.split(".")
+            wanted.append(
+                Permission.objects.get(content_type__app_label=app_label, codename=codename)
+            )
+        group.permissions.set(wanted)

@@ -1,0 +1,180 @@
+"""Every write to tickets: transactional, locking, and leaving a timeline entry."""
+
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from apps.core.tokens import reference_generate, token_generate, token_hash
+from apps.shipments.models import Customer, Shipment
+from apps.tickets.errors import EmptyMessage, TicketTransitionRefused
+from apps.tickets.models import (
+    Message,
+    MessageAuthor,
+    Ticket,
+    TicketEvent,
+    TicketEventKind,
+    TicketStatus,
+)
+from apps.tickets.sla import default_priority, sla_due_times
+
+
+def _unique_reference() -> str:
+    while True:
+        reference = reference_generate("DD-", 7)
+        if not Ticket.objects.filter(reference=reference).exists():
+            return reference
+
+
+@transaction.atomic
+def ticket_open(
+    *,
+    customer: Customer,
+    category: str,
+    subject: str,
+    body: str,
+    shipment: Shipment | None = None,
+    language: str | None = None,
+    priority: int | None = None,
+    is_proactive: bool = False,
+    actor=None,
+    now: datetime | None = None,
+) -> tuple[Ticket, str]:
+    """Open a ticket with the customer's first message; returns the ticket and its raw token.
+
+    The raw token exists only in the return value (for the link sent to the customer); the
+    database keeps its hash.
+    """
+    body = body.strip()
+    if not body:
+        raise EmptyMessage()
+    now = now or timezone.now()
+    priority = priority or default_priority(category)
+    first_due, resolution_due = sla_due_times(priority=priority, category=category, start=now)
+    token = token_generate()
+    ticket = Ticket.objects.create(
+        reference=_unique_reference(),
+        token_hash=token_hash(token),
+        customer=customer,
+        shipment=shipment,
+        subject=subject.strip()[:200],
+        category=category,
+        language=language or customer.language,
+        priority=priority,
+        is_proactive=is_proactive,
+        first_response_due_at=first_due,
+        resolution_due_at=resolution_due,
+        last_customer_message_at=None if is_proactive else now,
+        created_at=now,
+    )
+    Message.objects.create(
+        ticket=ticket,
+        author_kind=MessageAuthor.SYSTEM if is_proactive else MessageAuthor.CUSTOMER,
+        body=body,
+        created_at=now,
+    )
+    TicketEvent.objects.create(
+        ticket=ticket, kind=TicketEventKind.CREATED, actor=actor, to_value=TicketStatus.NEW,
+        created_at=now,
+    )
+    return ticket, token
+
+
+@transaction.atomic
+def ticket_transition(
+    *, ticket: Ticket, to_status: str, actor=None, note: str = "", now: datetime | None = None
+) -> Ticket:
+    """Move a ticket along its status machine under a row lock, keeping the SLA clock right.
+
+    Waiting on the customer pauses the SLA; leaving that state pushes the due times back by the
+    pause. Closing starts the countdown after which the customer link stops working.
+    """
+    now = now or timezone.now()
+    locked = Ticket.objects.select_for_update().get(pk=ticket.pk)
+    from_status = locked.status
+    if not locked.can_transition_to(to_status):
+        raise TicketTransitionRefused(from_status=from_status, to_status=to_status)
+
+    fields = ["status", "updated_at"]
+    if from_status == TicketStatus.PENDING_CUSTOMER and locked.sla_paused_at:
+        paused_for = now - locked.sla_paused_at
+        locked.first_response_due_at += paused_for
+        locked.resolution_due_at += paused_for
+        locked.sla_paused_at = None
+        fields += ["first_response_due_at", "resolution_due_at", "sla_paused_at"]
+    if to_status == TicketStatus.PENDING_CUSTOMER:
+        locked.sla_paused_at = now
+        fields.append("sla_paused_at")
+    if to_status == TicketStatus.RESOLVED:
+        locked.resolved_at = now
+        fields.append("resolved_at")
+    if to_status == TicketStatus.OPEN and from_status == TicketStatus.RESOLVED:
+        locked.resolved_at = None
+        fields.append("resolved_at")
+    if to_status == TicketStatus.CLOSED:
+        locked.closed_at = now
+        locked.resolved_at = locked.resolved_at or now
+        days = settings.DELAYDESK["TICKET_LINK_DAYS_AFTER_CLOSE"]
+        locked.token_expires_at = now + timedelta(days=days)
+        fields += ["closed_at", "resolved_at", "token_expires_at"]
+
+    locked.status = to_status
+    locked.save(update_fields=list(dict.fromkeys(fields)))
+    TicketEvent.objects.create(
+        ticket=locked, kind=TicketEventKind.STATUS_CHANGED, actor=actor,
+        from_value=from_status, to_value=to_status, note=note[:500], created_at=now,
+    )
+    return locked
+
+
+@transaction.atomic
+def ticket_reply(
+    *,
+    ticket: Ticket,
+    body: str,
+    author_kind: str,
+    author=None,
+    is_internal: bool = False,
+    now: datetime | None = None,
+) -> Message:
+    """Add a message. An agent's first public reply stops the first-response clock."""
+    body = body.strip()
+    if not body:
+        raise EmptyMessage()
+    now = now or timezone.now()
+    locked = Ticket.objects.select_for_update().get(pk=ticket.pk)
+    message = Message.objects.create(
+        ticket=locked, author_kind=author_kind, author=author, is_internal=is_internal,
+        body=body, created_at=now,
+    )
+    fields = ["updated_at"]
+    if author_kind == MessageAuthor.AGENT and not is_internal and not locked.first_responded_at:
+        locked.first_responded_at = now
+        fields.append("first_responded_at")
+    if author_kind == MessageAuthor.CUSTOMER:
+        locked.last_customer_message_at = now
+        fields.append("last_customer_message_at")
+    locked.save(update_fields=fields)
+    kind = {
+        MessageAuthor.CUSTOMER: TicketEventKind.CUSTOMER_REPLIED,
+        MessageAuthor.AGENT: TicketEventKind.NOTE_ADDED if is_internal else TicketEventKind.AGENT_REPLIED,
+    }.get(author_kind)
+    if kind:
+        TicketEvent.objects.create(ticket=locked, kind=kind, actor=author, created_at=now)
+    return message
+
+
+@transaction.atomic
+def ticket_link_reissue(*, ticket: Ticket, actor=None) -> str:
+    """Revoke the customer's current link and return a new token (the old one stops working)."""
+    locked = Ticket.objects.select_for_update().get(pk=ticket.pk)
+    token = token_generate()
+    locked.token_hash = token_hash(token)
+    locked.token_revoked_at = None
+    if locked.status == TicketStatus.CLOSED:
+        days = settings.DELAYDESK["TICKET_LINK_DAYS_AFTER_CLOSE"]
+        locked.token_expires_at = timezone.now() + timedelta(days=days)
+    locked.save(update_fields=["token_hash", "token_revoked_at", "token_expires_at", "updated_at"])
+    TicketEvent.objects.create(ticket=locked, kind=TicketEventKind.LINK_REISSUED, actor=actor)
+    return token

@@ -1,0 +1,26 @@
+"""Test settings: the same as base, made fast and strict."""
+
+import os
+
+os.environ.setdefault("DEBUG", "1")
+
+from .base import *  # noqa: E402,F403
+from .base import INSTALLED_APPS, Q_CLUSTER  # noqa: E402
+
+DEBUG = False
+ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
+SECURE_SSL_REDIRECT = False
+SESSION_COOKIE_SECURE = False
+CSRF_COOKIE_SECURE = False
+SECURE_HSTS_SECONDS = 0
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# Tasks run inline so a test sees their effects; the worker itself is exercised separately.
+Q_CLUSTER = {**Q_CLUSTER, "sync": True}
+
+# N+1 queries fail the test (conftest wraps every test in zeal_context).
+INSTALLED_APPS = [*INSTALLED_APPS, "zeal"]
+ZEAL_RAISE = True

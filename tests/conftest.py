@@ -1,0 +1,65 @@
+"""The cast: agent, other_agent, manager, other_manager, customer, stranger."""
+
+import pytest
+from django.contrib.auth.models import Group
+from zeal import zeal_context
+
+from apps.accounts.roles import AGENTS, MANAGERS
+from tests.factories import CustomerFactory, UserFactory
+
+
+@pytest.fixture(autouse=True)
+def _fail_on_n_plus_one():
+    # Every test runs under zeal: a query repeated per row of a list raises.
+    with zeal_context():
+        yield
+
+
+def _with_role(user, role):
+    user.groups.add(Group.objects.get(name=role))
+    return user
+
+
+@pytest.fixture
+def agent(db):
+    return _with_role(UserFactory(username="alice", first_name="Alice"), AGENTS)
+
+
+@pytest.fixture
+def other_agent(db):
+    return _with_role(UserFactory(username="bob", first_name="Bob"), AGENTS)
+
+
+@pytest.fixture
+def manager(db):
+    return _with_role(UserFactory(username="carol", first_name="Carol"), MANAGERS)
+
+
+@pytest.fixture
+def other_manager(db):
+    return _with_role(UserFactory(username="dave", first_name="Dave"), MANAGERS)
+
+
+@pytest.fixture
+def stranger(db):
+    """Signed in staff without any role."""
+    return UserFactory(username="mallory")
+
+
+@pytest.fixture
+def customer(db):
+    return CustomerFactory(name="Kim Minji", email="minji@example.com", language="ko")
+
+
+def pytest_collection_modifyitems(config, items):
+    """Tests marked `postgres` need row locks and real parallel writers: PostgreSQL only."""
+    from django.conf import settings
+
+    if settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        return
+    skip = pytest.mark.skip(
+        reason="needs PostgreSQL (row locks, concurrent writers); set DATABASE_URL to run it"
+    )
+    for item in items:
+        if "postgres" in item.keywords:
+            item.add_marker(skip)
