@@ -2,17 +2,9 @@
 
 import pytest
 from django.contrib.auth.models import Group
-from zeal import zeal_context
 
 from apps.accounts.roles import AGENTS, MANAGERS
 from tests.factories import CustomerFactory, UserFactory
-
-
-@pytest.fixture(autouse=True)
-def _fail_on_n_plus_one():
-    # Every test runs under zeal: a query repeated per row of a list raises.
-    with zeal_context():
-        yield
 
 
 def _with_role(user, role):
