@@ -2,12 +2,13 @@
 
 Agents work the queue: they read shipments, answer and move tickets, and propose compensation.
 Managers do all that, and also approve compensation, set rules, budgets and carriers, and read
-the dashboards. Neither role edits tracking history or notifications by hand: those are written
-by services only.
+the dashboards. Integrations are the carrier and shop systems calling the API. No role edits
+tracking history or notifications by hand: those are written by services only.
 """
 
 AGENTS = "Agents"
 MANAGERS = "Managers"
+INTEGRATIONS = "Integrations"
 
 AGENT_PERMISSIONS = frozenset(
     {
@@ -48,7 +49,24 @@ MANAGER_PERMISSIONS = AGENT_PERMISSIONS | {
     "accounts.view_user",
 }
 
-ROLE_PERMISSIONS = {AGENTS: AGENT_PERMISSIONS, MANAGERS: MANAGER_PERMISSIONS}
+# Carrier and shop systems with an API token: they read carriers and write shipments and events.
+INTEGRATION_PERMISSIONS = frozenset(
+    {
+        "shipments.view_carrier",
+        "shipments.view_customer",
+        "shipments.add_customer",
+        "shipments.view_shipment",
+        "shipments.add_shipment",
+        "shipments.view_trackingevent",
+        "shipments.add_trackingevent",
+    }
+)
+
+ROLE_PERMISSIONS = {
+    AGENTS: AGENT_PERMISSIONS,
+    MANAGERS: MANAGER_PERMISSIONS,
+    INTEGRATIONS: INTEGRATION_PERMISSIONS,
+}
 
 
 def roles_sync(apps, schema_editor=None):

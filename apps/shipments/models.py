@@ -27,6 +27,9 @@ FINAL_STATUSES = frozenset(
 )
 
 
+OPEN_UNFLAGGED = ~Q(status__in=["delivered", "returned", "lost"]) & Q(is_delayed=False)
+
+
 class Fault(models.TextChoices):
     """Who is at fault decides compensation (DOMAIN.md: reasons group by fault)."""
 
@@ -180,6 +183,8 @@ class Shipment(TimeStampedModel):
     delay_detected_at = models.DateTimeField(null=True, blank=True)
     delay_hours = models.PositiveIntegerField(default=0)
     delay_business_days = models.PositiveIntegerField(default=0)
+    # When the size above was last measured; the promise watch refreshes it while the parcel moves.
+    delay_measured_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
@@ -211,17 +216,28 @@ class Shipment(TimeStampedModel):
             models.Index(fields=["tracking_number"]),
             models.Index(fields=["order_reference"]),
             models.Index(fields=["carrier", "status"]),
-            # Promise watch scans only parcels still on their way: a partial index keeps that
-            # scan small (1M rows: 38 ms sequential, 0.3 ms on this kind of index).
+            # The promise watch scans only parcels still on their way and not yet flagged: partial
+            # indexes keep each scan proportional to what is new (1M rows: 38 ms sequential,
+            # 0.3 ms on such an index), and a sweep with nothing new reads an empty range.
             models.Index(
                 fields=["promised_end"],
-                name="shipment_open_promise_idx",
-                condition=~Q(status__in=["delivered", "returned", "lost"]),
+                name="shipment_watch_promise_idx",
+                condition=OPEN_UNFLAGGED,
             ),
             models.Index(
-                fields=["delay_detected_at"],
-                name="shipment_delayed_idx",
-                condition=Q(is_delayed=True),
+                fields=["id"],
+                name="shipment_watch_estimate_idx",
+                condition=OPEN_UNFLAGGED & Q(estimate_end__gt=models.F("promised_end")),
+            ),
+            models.Index(
+                fields=["carrier", "last_event_at"],
+                name="shipment_watch_stale_idx",
+                condition=Q(status="in_transit", is_delayed=False),
+            ),
+            models.Index(
+                fields=["delay_measured_at"],
+                name="shipment_delayed_open_idx",
+                condition=Q(is_delayed=True) & ~Q(status__in=["delivered", "returned", "lost"]),
             ),
         ]
 
@@ -324,3 +340,26 @@ class TrackingEvent(models.Model):
     def is_matched(self) -> bool:
         return self.shipment_id is not None
 
+
+
+class WebhookDelivery(models.Model):
+    """One received webhook delivery (by its `webhook-id`): a repeat is answered, not re-applied."""
+
+    carrier = models.ForeignKey(Carrier, on_delete=models.CASCADE, related_name="deliveries")
+    webhook_id = models.CharField(max_length=128)
+    received_at = models.DateTimeField(default=timezone.now)
+    event_count = models.PositiveIntegerField(default=0)
+    created_count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-received_at"]
+        verbose_name_plural = "webhook deliveries"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["carrier", "webhook_id"], name="webhook_delivery_unique_per_carrier"
+            ),
+        ]
+        indexes = [models.Index(fields=["received_at"])]
+
+    def __str__(self):
+        return f"{self.carrier_id}:{self.webhook_id}"

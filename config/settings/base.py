@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "drf_spectacular",
     "django_q",
+    "django_ratelimit",
     # Base layer first, faces last: imports point down only (docs/architecture.md).
     "apps.core",
     "apps.accounts",
@@ -134,6 +135,11 @@ else:
         }
     }
 
+# django-ratelimit counts in the default cache. Django's own RedisCache increments atomically but
+# is not on the library's list (W001); without REDIS_URL the in-process cache serves a single
+# process, the embedded default (E003). Production sets REDIS_URL so every web process shares it.
+SILENCED_SYSTEM_CHECKS = ["django_ratelimit.W001"] + ([] if REDIS_URL else ["django_ratelimit.E003"])
+
 # --- Task queue -------------------------------------------------------------------------------
 # django-q2 on its ORM broker everywhere: it claims a task with a conditional UPDATE (safe across
 # clusters) and re-runs a task whose worker died, where the Redis broker loses it. Delivery is
@@ -187,7 +193,7 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.DjangoModelPermissions"],
+    "DEFAULT_PERMISSION_CLASSES": ["apps.api.permissions.ModelPermissions"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "apps.api.exceptions.exception_handler",
     "DEFAULT_PAGINATION_CLASS": "apps.api.pagination.KeysetPagination",
@@ -225,6 +231,9 @@ DELAYDESK = {
     "STALE_SCAN_HOURS": env.int("STALE_SCAN_HOURS", default=48),
     "TICKET_LINK_DAYS_AFTER_CLOSE": env.int("TICKET_LINK_DAYS_AFTER_CLOSE", default=30),
     "QUIET_HOURS": env.str("QUIET_HOURS", default="21:00-08:00"),
+    # Customer parcel lookups: per client address and per tracking number.
+    "LOOKUP_RATE_PER_CLIENT": env.str("LOOKUP_RATE_PER_CLIENT", default="20/10m"),
+    "LOOKUP_RATE_PER_PARCEL": env.str("LOOKUP_RATE_PER_PARCEL", default="10/h"),
 }
 
 LOGGING = {

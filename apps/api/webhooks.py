@@ -1,0 +1,112 @@
+"""POST /api/v1/webhooks/tracking/<carrier>/ — carriers push tracking events here.
+
+Order of checks: unknown carrier 404 → signature 401 (over the raw bytes, before parsing) →
+body 400 (naming each bad event and field; nothing of the batch is written) → store.
+"""
+
+import json
+
+from django.db import transaction
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import serializers
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from apps.shipments.intake import events_parse
+from apps.shipments.models import Carrier
+from apps.shipments.services import delivery_register, events_ingest
+from apps.shipments.signing import SignatureInvalid, signature_verify
+from apps.shipments.telling import stages_tell
+
+MAX_EVENTS = 1000
+
+
+class TrackingWebhookApi(APIView):
+    authentication_classes = []  # the signature is the authentication
+    permission_classes = [AllowAny]
+
+    class EventSerializer(serializers.Serializer):
+        event_id = serializers.CharField(max_length=128)
+        tracking_number = serializers.CharField(max_length=64)
+        order_reference = serializers.CharField(max_length=64, required=False)
+        status = serializers.CharField(max_length=120, help_text="The carrier's status, verbatim")
+        substatus = serializers.CharField(max_length=120, required=False)
+        occurred_at = serializers.DateTimeField(help_text="ISO 8601 with offset")
+        location = serializers.CharField(max_length=120, required=False)
+        message = serializers.CharField(max_length=300, required=False)
+        estimate_start = serializers.DateTimeField(required=False)
+        estimate_end = serializers.DateTimeField(required=False)
+
+    @extend_schema(
+        operation_id="tracking_webhook",
+        summary="Push tracking events (one object or a list of up to 1,000)",
+        description=(
+            "Signed in the Standard Webhooks form: headers `webhook-id`, `webhook-timestamp`, "
+            "`webhook-signature: v1,<base64 HMAC-SHA256 of id.timestamp.body>` with the carrier's "
+            "secret; 5-minute tolerance. Idempotent on the delivery id and on each `event_id`."
+        ),
+        parameters=[
+            OpenApiParameter("webhook-id", str, OpenApiParameter.HEADER, required=True),
+            OpenApiParameter("webhook-timestamp", str, OpenApiParameter.HEADER, required=True),
+            OpenApiParameter("webhook-signature", str, OpenApiParameter.HEADER, required=True),
+        ],
+        request=EventSerializer(many=True),
+        responses={
+            200: inline_serializer(
+                "TrackingWebhookResult",
+                {
+                    "received": serializers.IntegerField(),
+                    "created": serializers.IntegerField(),
+                    "duplicates": serializers.IntegerField(),
+                    "unmatched": serializers.IntegerField(),
+                    "duplicate_delivery": serializers.BooleanField(),
+                },
+            )
+        },
+    )
+    def post(self, request, carrier_code: str):
+        carrier = Carrier.objects.filter(code=carrier_code, is_active=True).first()
+        if carrier is None:
+            return Response({"detail": "Unknown carrier."}, status=404)
+        body = request._request.body
+        try:
+            signature_verify(secrets_text=carrier.webhook_secret, body=body, headers=request.headers)
+        except SignatureInvalid as exc:
+            return Response({"detail": f"Signature refused: {exc}."}, status=401)
+
+        try:
+            payload = json.loads(body)
+        except ValueError:
+            return Response({"detail": "The body is not valid JSON."}, status=400)
+        items = payload if isinstance(payload, list) else [payload]
+        if not items:
+            return Response({"detail": "No events in the body."}, status=400)
+        if len(items) > MAX_EVENTS:
+            return Response(
+                {"detail": f"At most {MAX_EVENTS} events per delivery; got {len(items)}."},
+                status=400,
+            )
+        events, errors = events_parse(items)
+        if errors:
+            return Response(
+                {
+                    "detail": f"{len({e.index for e in errors})} of {len(items)} events are "
+                    "invalid; nothing was stored.",
+                    "errors": [error.as_dict() for error in errors[:200]],
+                },
+                status=400,
+            )
+
+        with transaction.atomic():
+            delivery = delivery_register(carrier=carrier, webhook_id=request.headers["webhook-id"])
+            if delivery is None:
+                return Response(
+                    {"received": len(events), "created": 0, "duplicates": len(events),
+                     "unmatched": 0, "duplicate_delivery": True}
+                )
+            result = events_ingest(carrier=carrier, events=events)
+            delivery.event_count, delivery.created_count = result.received, result.created
+            delivery.save(update_fields=["event_count", "created_count"])
+            stages_tell(stages=result.stages)
+        return Response({**result.as_dict(), "duplicate_delivery": False})

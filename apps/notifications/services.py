@@ -1,0 +1,144 @@
+"""The outbox: queue messages once, send them from tasks, retry with backoff."""
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.core.mail import EmailMessage
+from django.db import transaction
+from django.utils import timezone
+
+from apps.notifications.models import Notification, NotificationChannel, NotificationStatus
+from apps.notifications.quiet_hours import quiet_release
+from apps.notifications.sms import get_sms_backend
+
+logger = logging.getLogger(__name__)
+
+# Wait before attempt n+1 after n failures; past the last, the notification is failed for good.
+RETRY_BACKOFF = [
+    timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=30), timedelta(hours=2),
+]
+MAX_ATTEMPTS = len(RETRY_BACKOFF) + 1
+
+
+@dataclass(slots=True)
+class Draft:
+    channel: str
+    recipient: str
+    language: str
+    stage: str
+    subject_type: str
+    subject_id: int
+    title: str
+    body: str
+    urgent: bool
+    time_zone: str
+
+    @property
+    def dedupe_key(self) -> str:
+        return f"{self.subject_type}:{self.subject_id}:{self.stage}:{self.channel}"
+
+
+def notifications_queue(*, drafts: list[Draft], now: datetime | None = None) -> int:
+    """Insert drafts as pending notifications, once per (subject, stage, channel).
+
+    Runs in the caller's transaction (the outbox row commits with the change it reports) and
+    triggers a dispatch once that transaction commits. Returns how many drafts were new.
+    """
+    if not drafts:
+        return 0
+    now = now or timezone.now()
+    keys = [draft.dedupe_key for draft in drafts]
+    existing = set(
+        Notification.objects.filter(dedupe_key__in=keys).values_list("dedupe_key", flat=True)
+    )
+    rows, seen = [], set(existing)
+    for draft in drafts:
+        if draft.dedupe_key in seen:
+            continue
+        seen.add(draft.dedupe_key)
+        due = now if draft.urgent else quiet_release(moment=now, time_zone=draft.time_zone)
+        rows.append(
+            Notification(
+                channel=draft.channel, recipient=draft.recipient, language=draft.language,
+                stage=draft.stage, subject_type=draft.subject_type, subject_id=draft.subject_id,
+                dedupe_key=draft.dedupe_key, title=draft.title[:200], body=draft.body,
+                urgent=draft.urgent, next_attempt_at=due, created_at=now,
+            )
+        )
+    Notification.objects.bulk_create(rows, batch_size=1000, ignore_conflicts=True)
+    if any(row.next_attempt_at <= now for row in rows):
+        transaction.on_commit(_enqueue_dispatch)
+    return len(rows)
+
+
+def _enqueue_dispatch() -> None:
+    from django_q.tasks import async_task
+
+    async_task("apps.notifications.tasks.dispatch_due", group="notifications")
+
+
+def _deliver(notification: Notification) -> None:
+    # The notification id is the idempotency key: a re-run after a crash between sending and
+    # recording does not make the gateway send twice.
+    key = f"notification-{notification.pk}"
+    if notification.channel == NotificationChannel.SMS:
+        get_sms_backend().send(to=notification.recipient, body=notification.body,
+                               idempotency_key=key)
+    else:
+        EmailMessage(
+            subject=notification.title, body=notification.body, to=[notification.recipient],
+            headers={"Message-ID": f"<{key}@delaydesk>", "Idempotency-Key": key},
+        ).send()
+
+
+def notification_send(*, notification_id: int, now: datetime | None = None) -> str:
+    """Send one due notification under a row lock; returns its status afterwards.
+
+    A row another worker holds is skipped (it is being sent); a sent, failed or suppressed one is
+    left alone, so running this twice sends once. On failure: retry later with backoff.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        notification = (
+            Notification.objects.select_for_update(skip_locked=True)
+            .filter(pk=notification_id, status=NotificationStatus.PENDING,
+                    next_attempt_at__lte=now)
+            .first()
+        )
+        if notification is None:
+            return "skipped"
+        notification.attempts += 1
+        try:
+            _deliver(notification)
+        except Exception as exc:  # any gateway failure is retried, then recorded as failed
+            logger.warning("notification %s attempt %s failed: %s", notification.pk,
+                           notification.attempts, exc)
+            notification.last_error = f"{type(exc).__name__}: {exc}"[:500]
+            if notification.attempts >= MAX_ATTEMPTS:
+                notification.status = NotificationStatus.FAILED
+            else:
+                notification.next_attempt_at = now + RETRY_BACKOFF[notification.attempts - 1]
+        else:
+            notification.status = NotificationStatus.SENT
+            notification.sent_at = timezone.now()
+            notification.last_error = ""
+        notification.save(
+            update_fields=["attempts", "status", "sent_at", "next_attempt_at", "last_error"]
+        )
+        return notification.status
+
+
+def notifications_dispatch_due(*, now: datetime | None = None, limit: int = 500) -> dict:
+    """Send what is due (new, released from quiet hours, or due for a retry)."""
+    now = now or timezone.now()
+    due_ids = list(
+        Notification.objects.filter(status=NotificationStatus.PENDING, next_attempt_at__lte=now)
+        .order_by("next_attempt_at", "id")
+        .values_list("id", flat=True)[:limit]
+    )
+    counts: dict[str, int] = {}
+    for notification_id in due_ids:
+        status = notification_send(notification_id=notification_id, now=now)
+        counts[status] = counts.get(status, 0) + 1
+    return counts

@@ -1,0 +1,122 @@
+"""Promise watch: find shipments that are late or will be, flag them with reason and size.
+
+Incremental: each query reads a partial index that holds only parcels still moving and not yet
+flagged, so a sweep costs what is new, and a sweep with nothing new reads empty ranges. Safe to
+run twice or concurrently: rows are claimed with SKIP LOCKED (PostgreSQL) and re-checked under
+the lock; the customer is told once per (shipment, stage) by the outbox's unique key.
+"""
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from apps.shipments.models import (
+    FINAL_STATUSES,
+    OPEN_UNFLAGGED,
+    Carrier,
+    DelayReason,
+    Shipment,
+    ShipmentStatus,
+)
+from apps.shipments.services import STAGE_DELAYED, delay_mark, delay_measure
+from apps.shipments.telling import stages_tell
+
+_BATCH = 2000
+# Delay sizes of parcels still moving are re-measured this often.
+REMEASURE_AFTER = timedelta(hours=1)
+_FIELDS = [
+    "is_delayed", "delay_reason", "delay_detected_at", "delay_hours", "delay_business_days",
+    "delay_measured_at", "updated_at",
+]
+
+
+@dataclass
+class SweepResult:
+    flagged: dict[str, int] = field(default_factory=dict)
+    remeasured: int = 0
+
+    @property
+    def total_flagged(self) -> int:
+        return sum(self.flagged.values())
+
+
+def _flag(ids: list[int], reason: str, now: datetime, result: SweepResult) -> None:
+    if not ids:
+        return
+    with transaction.atomic():
+        rows = list(
+            Shipment.objects.select_for_update(skip_locked=True)
+            .filter(OPEN_UNFLAGGED, pk__in=ids)
+            .order_by("pk")
+        )
+        stages = []
+        for shipment in rows:
+            if delay_mark(shipment=shipment, reason=reason, now=now):
+                shipment.updated_at = now
+                stages.append((shipment.pk, STAGE_DELAYED))
+        Shipment.objects.bulk_update(rows, _FIELDS, batch_size=500)
+        stages_tell(stages=stages, now=now)
+    if stages:
+        result.flagged[reason] = result.flagged.get(reason, 0) + len(stages)
+
+
+def _in_batches(queryset):
+    ids = list(queryset.values_list("pk", flat=True))
+    for start in range(0, len(ids), _BATCH):
+        yield ids[start:start + _BATCH]
+
+
+def delays_sweep(*, now: datetime | None = None) -> SweepResult:
+    """One pass of the promise watch. Returns what it flagged, by reason."""
+    now = now or timezone.now()
+    result = SweepResult()
+
+    # The estimate now ends after the promise: late before the promise has even broken.
+    estimate_late = Shipment.objects.filter(
+        OPEN_UNFLAGGED, estimate_end__gt=F("promised_end")
+    ).order_by()
+    for ids in _in_batches(estimate_late):
+        _flag(ids, DelayReason.ESTIMATE_LATE, now, result)
+
+    # The promised window has ended and the parcel is not there.
+    window_passed = Shipment.objects.filter(OPEN_UNFLAGGED, promised_end__lt=now).order_by()
+    for ids in _in_batches(window_passed):
+        _flag(ids, DelayReason.WINDOW_PASSED, now, result)
+
+    # In transit with no scan for too long (per carrier).
+    for carrier_id, hours in Carrier.objects.values_list("pk", "stale_after_hours"):
+        stale = Shipment.objects.filter(
+            carrier_id=carrier_id, status=ShipmentStatus.IN_TRANSIT, is_delayed=False,
+            last_event_at__lt=now - timedelta(hours=hours),
+        ).order_by()
+        for ids in _in_batches(stale):
+            _flag(ids, DelayReason.NO_SCAN, now, result)
+
+    result.remeasured = delays_remeasure(now=now)
+    return result
+
+
+def delays_remeasure(*, now: datetime) -> int:
+    """Keep the size of open delays current (hours and business days late grow while we wait)."""
+    due = Shipment.objects.filter(
+        Q(delay_measured_at__isnull=True) | Q(delay_measured_at__lt=now - REMEASURE_AFTER),
+        is_delayed=True,
+    ).exclude(status__in=FINAL_STATUSES).order_by()
+    count = 0
+    for ids in _in_batches(due):
+        with transaction.atomic():
+            rows = list(
+                Shipment.objects.select_for_update(skip_locked=True)
+                .filter(pk__in=ids, is_delayed=True)
+                .order_by("pk")
+            )
+            for shipment in rows:
+                delay_measure(shipment=shipment, now=now)
+            Shipment.objects.bulk_update(
+                rows, ["delay_hours", "delay_business_days", "delay_measured_at"], batch_size=500
+            )
+            count += len(rows)
+    return count
