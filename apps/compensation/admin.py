@@ -1,0 +1,349 @@
+from django import forms
+from django.contrib import admin
+from django.db.models import F
+from django.utils.translation import gettext_lazy as _
+
+from apps.compensation.models import (
+    Budget,
+    CompensationRule,
+    Offer,
+    OfferEvent,
+    Voucher,
+)
+from apps.core.money import money_format
+from apps.shipments.admin import ReadOnlyAdminMixin
+from apps.shipments.models import Fault, PromiseType
+
+
+class CompensationRuleForm(forms.ModelForm):
+    """The JSON list conditions as checkboxes, so only known values can be stored."""
+
+    promise_types = forms.MultipleChoiceField(
+        label=_("Promise types"),
+        choices=PromiseType.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("None ticked: any promise type."),
+    )
+    exempt_faults = forms.MultipleChoiceField(
+        label=_("Exempt faults"),
+        choices=Fault.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("No offer when the delay's fault is one of these."),
+    )
+
+    class Meta:
+        model = CompensationRule
+        # The admin's fieldsets choose what is shown; these are all the rule's editable fields.
+        fields = (
+            "name",
+            "preset",
+            "description",
+            "is_active",
+            "priority",
+            "stacking_group",
+            "valid_from",
+            "valid_until",
+            "min_hours_late",
+            "max_hours_late",
+            "min_business_days_late",
+            "promise_types",
+            "exempt_faults",
+            "carrier",
+            "service_level",
+            "min_order_value",
+            "max_order_value",
+            "max_previous_grants",
+            "currency",
+            "action",
+            "amount",
+            "percent",
+            "rate",
+            "cap_fare_multiple",
+            "coupon_min_order",
+            "valid_days",
+            "per_order_cap",
+            "approval_threshold",
+        )
+
+
+@admin.register(CompensationRule)
+class CompensationRuleAdmin(admin.ModelAdmin):
+    form = CompensationRuleForm
+    list_display = (
+        "name",
+        "is_active",
+        "priority",
+        "preset",
+        "stacking_group",
+        "action",
+        "amount",
+        "percent",
+        "carrier",
+        "service_level",
+        "min_hours_late",
+        "approval_threshold",
+        "valid_from",
+        "valid_until",
+        "version",
+    )
+    list_filter = ("is_active", "preset", "action", "stacking_group", "carrier", "service_level")
+    list_select_related = ("carrier",)
+    search_fields = ("name", "description")
+    ordering = ("priority", "id")
+    readonly_fields = ("version", "created_at", "updated_at")
+    fieldsets = (
+        (
+            None,
+            {
+                "fields": (
+                    "name",
+                    "preset",
+                    "description",
+                    "is_active",
+                    "priority",
+                    "stacking_group",
+                    ("valid_from", "valid_until"),
+                    "version",
+                )
+            },
+        ),
+        (
+            _("Conditions (empty means any)"),
+            {
+                "fields": (
+                    ("min_hours_late", "max_hours_late"),
+                    "min_business_days_late",
+                    "promise_types",
+                    "exempt_faults",
+                    "carrier",
+                    "service_level",
+                    ("min_order_value", "max_order_value"),
+                    "max_previous_grants",
+                )
+            },
+        ),
+        (
+            _("Action"),
+            {
+                "fields": (
+                    "action",
+                    "currency",
+                    "amount",
+                    "percent",
+                    ("rate", "cap_fare_multiple"),
+                    "coupon_min_order",
+                    "valid_days",
+                    "per_order_cap",
+                    "approval_threshold",
+                )
+            },
+        ),
+        (_("Record"), {"fields": ("created_at", "updated_at")}),
+    )
+
+    def save_model(self, request, obj, form, change):
+        # Offers keep the version of the rule that made them: any edit makes a new version.
+        # F() so two managers saving at once still get two distinct versions.
+        if change and form.has_changed():
+            obj.version = F("version") + 1
+        super().save_model(request, obj, form, change)
+        if change and form.has_changed():
+            obj.refresh_from_db(fields=["version"])
+
+
+@admin.register(Budget)
+class BudgetAdmin(admin.ModelAdmin):
+    list_display = (
+        "name",
+        "period_start",
+        "period_end",
+        "carrier",
+        "currency",
+        "amount_display",
+        "reserved_display",
+        "spent_display",
+        "available_display",
+    )
+    list_filter = ("currency", "carrier")
+    list_select_related = ("carrier",)
+    search_fields = ("name",)
+    date_hierarchy = "period_start"
+    readonly_fields = ("reserved", "spent", "available_display", "created_at", "updated_at")
+    fields = (
+        "name",
+        ("period_start", "period_end"),
+        "carrier",
+        "currency",
+        "amount",
+        "reserved",
+        "spent",
+        "available_display",
+        "created_at",
+        "updated_at",
+    )
+
+    def save_model(self, request, obj, form, change):
+        # Offers reserve and spend concurrently under a row lock: saving every column would
+        # write back the reserved/spent read when this form was posted. Only what was edited is
+        # written; the database check still refuses an amount below reserved + spent.
+        if change:
+            if form.changed_data:
+                obj.save(update_fields=[*form.changed_data, "updated_at"])
+        else:
+            obj.save()
+
+    @admin.display(description=_("Amount"), ordering="amount")
+    def amount_display(self, obj):
+        return money_format(obj.amount, obj.currency)
+
+    @admin.display(description=_("Reserved"), ordering="reserved")
+    def reserved_display(self, obj):
+        return money_format(obj.reserved, obj.currency)
+
+    @admin.display(description=_("Spent"), ordering="spent")
+    def spent_display(self, obj):
+        return money_format(obj.spent, obj.currency)
+
+    @admin.display(description=_("Available"))
+    def available_display(self, obj):
+        if obj.pk is None:
+            return "—"
+        return money_format(obj.available, obj.currency)
+
+
+class OfferEventInline(ReadOnlyAdminMixin, admin.TabularInline):
+    model = OfferEvent
+    fields = ("created_at", "from_status", "to_status", "actor", "note")
+    ordering = ("created_at", "id")
+    extra = 0
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("actor")
+
+
+def _voucher_of(offer: Offer) -> Voucher | None:
+    # The reverse one-to-one raises when absent; with select_related("voucher") no query runs.
+    return getattr(offer, "voucher", None)
+
+
+@admin.register(Offer)
+class OfferAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """View only for now: proposing, approving and issuing are services with their own rules."""
+
+    list_display = (
+        "id",
+        "shipment_label",
+        "ticket",
+        "kind",
+        "amount_display",
+        "status",
+        "rule",
+        "proposer",
+        "decided_by",
+        "created_at",
+        "expires_at",
+        "voucher_code",
+    )
+    list_filter = ("status", "kind", "stacking_group", "currency", "shipment__carrier")
+    list_select_related = (
+        "shipment__carrier",
+        "ticket",
+        "rule",
+        "proposed_by",
+        "decided_by",
+        "voucher",
+    )
+    search_fields = (
+        "shipment__tracking_number",
+        "shipment__order_reference",
+        "ticket__reference",
+        "voucher__code",
+    )
+    date_hierarchy = "created_at"
+    inlines = (OfferEventInline,)
+    fieldsets = (
+        (
+            None,
+            {
+                "fields": (
+                    "status",
+                    "shipment",
+                    "ticket",
+                    "kind",
+                    "amount_display",
+                    "explanation",
+                    "voucher_code",
+                )
+            },
+        ),
+        (
+            _("Origin"),
+            {
+                "fields": (
+                    "rule",
+                    "rule_version",
+                    "stacking_group",
+                    "budget",
+                    "proposer",
+                    "manual_reason",
+                    "created_at",
+                )
+            },
+        ),
+        (
+            _("Decision and answer"),
+            {
+                "fields": (
+                    "decided_by",
+                    "decided_at",
+                    "decision_reason",
+                    "issued_at",
+                    "expires_at",
+                    "responded_at",
+                )
+            },
+        ),
+    )
+    readonly_fields = ("amount_display", "voucher_code", "proposer")
+
+    @admin.display(description=_("Shipment"), ordering="shipment__tracking_number")
+    def shipment_label(self, obj):
+        return f"{obj.shipment.tracking_number} ({obj.shipment.carrier.name})"
+
+    @admin.display(description=_("Amount"), ordering="amount")
+    def amount_display(self, obj):
+        return money_format(obj.amount, obj.currency)
+
+    @admin.display(description=_("Proposed by"), ordering="proposed_by__username")
+    def proposer(self, obj):
+        return obj.proposed_by if obj.proposed_by_id else _("rule engine")
+
+    @admin.display(description=_("Voucher"), ordering="voucher__code")
+    def voucher_code(self, obj):
+        voucher = _voucher_of(obj)
+        return voucher.code if voucher else "—"
+
+
+@admin.register(OfferEvent)
+class OfferEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ("offer", "created_at", "from_status", "to_status", "actor", "note")
+    list_filter = ("to_status",)
+    list_select_related = ("offer", "actor")
+    search_fields = ("offer__shipment__tracking_number", "offer__ticket__reference", "note")
+    date_hierarchy = "created_at"
+
+
+@admin.register(Voucher)
+class VoucherAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ("code", "offer", "shipment_label", "created_at", "redeemed_at")
+    list_filter = (("redeemed_at", admin.EmptyFieldListFilter),)
+    list_select_related = ("offer__shipment__carrier",)
+    search_fields = ("code", "offer__shipment__tracking_number", "offer__ticket__reference")
+    date_hierarchy = "created_at"
+
+    @admin.display(description=_("Shipment"), ordering="offer__shipment__tracking_number")
+    def shipment_label(self, obj):
+        shipment = obj.offer.shipment
+        return f"{shipment.tracking_number} ({shipment.carrier.name})"
