@@ -8,6 +8,7 @@ from django.core.mail import EmailMessage
 from django.db import transaction
 from django.utils import timezone
 
+from apps.core.bulk import bulk_insert_rows
 from apps.notifications.models import Notification, NotificationChannel, NotificationStatus
 from apps.notifications.quiet_hours import quiet_release
 from apps.notifications.sms import get_sms_backend
@@ -16,7 +17,10 @@ logger = logging.getLogger(__name__)
 
 # Wait before attempt n+1 after n failures; past the last, the notification is failed for good.
 RETRY_BACKOFF = [
-    timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=30), timedelta(hours=2),
+    timedelta(minutes=1),
+    timedelta(minutes=5),
+    timedelta(minutes=30),
+    timedelta(hours=2),
 ]
 MAX_ATTEMPTS = len(RETRY_BACKOFF) + 1
 
@@ -60,13 +64,21 @@ def notifications_queue(*, drafts: list[Draft], now: datetime | None = None) -> 
         due = now if draft.urgent else quiet_release(moment=now, time_zone=draft.time_zone)
         rows.append(
             Notification(
-                channel=draft.channel, recipient=draft.recipient, language=draft.language,
-                stage=draft.stage, subject_type=draft.subject_type, subject_id=draft.subject_id,
-                dedupe_key=draft.dedupe_key, title=draft.title[:200], body=draft.body,
-                urgent=draft.urgent, next_attempt_at=due, created_at=now,
+                channel=draft.channel,
+                recipient=draft.recipient,
+                language=draft.language,
+                stage=draft.stage,
+                subject_type=draft.subject_type,
+                subject_id=draft.subject_id,
+                dedupe_key=draft.dedupe_key,
+                title=draft.title[:200],
+                body=draft.body,
+                urgent=draft.urgent,
+                next_attempt_at=due,
+                created_at=now,
             )
         )
-    Notification.objects.bulk_create(rows, batch_size=1000, ignore_conflicts=True)
+    bulk_insert_rows(Notification, rows, ignore_conflicts=True)
     if any(row.next_attempt_at <= now for row in rows):
         transaction.on_commit(_enqueue_dispatch)
     return len(rows)
@@ -83,11 +95,14 @@ def _deliver(notification: Notification) -> None:
     # recording does not make the gateway send twice.
     key = f"notification-{notification.pk}"
     if notification.channel == NotificationChannel.SMS:
-        get_sms_backend().send(to=notification.recipient, body=notification.body,
-                               idempotency_key=key)
+        get_sms_backend().send(
+            to=notification.recipient, body=notification.body, idempotency_key=key
+        )
     else:
         EmailMessage(
-            subject=notification.title, body=notification.body, to=[notification.recipient],
+            subject=notification.title,
+            body=notification.body,
+            to=[notification.recipient],
             headers={"Message-ID": f"<{key}@delaydesk>", "Idempotency-Key": key},
         ).send()
 
@@ -102,8 +117,7 @@ def notification_send(*, notification_id: int, now: datetime | None = None) -> s
     with transaction.atomic():
         notification = (
             Notification.objects.select_for_update(skip_locked=True)
-            .filter(pk=notification_id, status=NotificationStatus.PENDING,
-                    next_attempt_at__lte=now)
+            .filter(pk=notification_id, status=NotificationStatus.PENDING, next_attempt_at__lte=now)
             .first()
         )
         if notification is None:
@@ -112,8 +126,9 @@ def notification_send(*, notification_id: int, now: datetime | None = None) -> s
         try:
             _deliver(notification)
         except Exception as exc:  # any gateway failure is retried, then recorded as failed
-            logger.warning("notification %s attempt %s failed: %s", notification.pk,
-                           notification.attempts, exc)
+            logger.warning(
+                "notification %s attempt %s failed: %s", notification.pk, notification.attempts, exc
+            )
             notification.last_error = f"{type(exc).__name__}: {exc}"[:500]
             if notification.attempts >= MAX_ATTEMPTS:
                 notification.status = NotificationStatus.FAILED

@@ -11,7 +11,9 @@ from datetime import datetime
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from apps.core.bulk import bulk_insert_rows, bulk_update_rows
 from apps.shipments.delays import delay_size
+from apps.shipments.errors import PromiseWindowInvalid, ShipmentExists
 from apps.shipments.intake import EventIn
 from apps.shipments.models import (
     FINAL_STATUSES,
@@ -23,6 +25,7 @@ from apps.shipments.models import (
     TrackingEvent,
     WebhookDelivery,
 )
+from apps.shipments.telling import stages_tell
 
 S = ShipmentStatus
 
@@ -42,9 +45,22 @@ STAGE_ESTIMATE_REVISED = "estimate_revised"
 _MOVING = frozenset(S) - {S.PENDING, S.INFO_RECEIVED}
 
 _SHIPMENT_STATE_FIELDS = [
-    "status", "raw_status", "status_changed_at", "last_event_at", "shipped_at", "delivered_at",
-    "estimate_start", "estimate_end", "estimate_source", "is_delayed", "delay_reason",
-    "delay_detected_at", "delay_hours", "delay_business_days", "delay_measured_at", "updated_at",
+    "status",
+    "raw_status",
+    "status_changed_at",
+    "last_event_at",
+    "shipped_at",
+    "delivered_at",
+    "estimate_start",
+    "estimate_end",
+    "estimate_source",
+    "is_delayed",
+    "delay_reason",
+    "delay_detected_at",
+    "delay_hours",
+    "delay_business_days",
+    "delay_measured_at",
+    "updated_at",
 ]
 
 
@@ -83,7 +99,8 @@ def delay_measure(*, shipment: Shipment, now: datetime) -> None:
     if not shipment.delivered_at and shipment.estimate_end and shipment.estimate_end > moment:
         moment = shipment.estimate_end
     shipment.delay_hours, shipment.delay_business_days = delay_size(
-        promised_end=shipment.promised_end, moment=moment,
+        promised_end=shipment.promised_end,
+        moment=moment,
         time_zone=shipment.destination_time_zone,
     )
     shipment.delay_measured_at = now
@@ -96,15 +113,19 @@ def _estimate_set(shipment, *, start, end, source, reason, now, revisions, stage
     shipment.estimate_start, shipment.estimate_end, shipment.estimate_source = start, end, source
     revisions.append(
         EstimateRevision(
-            shipment=shipment, estimate_start=start, estimate_end=end, source=source,
-            reason=reason[:200], created_at=now,
+            shipment=shipment,
+            estimate_start=start,
+            estimate_end=end,
+            source=source,
+            reason=reason[:200],
+            created_at=now,
         )
     )
     if had_estimate:
         stages.append((shipment.pk, STAGE_ESTIMATE_REVISED))
-    if end > shipment.promised_end and not shipment.is_final:
-        if delay_mark(shipment=shipment, reason=DelayReason.ESTIMATE_LATE, now=now):
-            stages.append((shipment.pk, STAGE_DELAYED))
+    late = end > shipment.promised_end and not shipment.is_final
+    if late and delay_mark(shipment=shipment, reason=DelayReason.ESTIMATE_LATE, now=now):
+        stages.append((shipment.pk, STAGE_DELAYED))
 
 
 def history_apply(
@@ -126,7 +147,9 @@ def history_apply(
         if shipment.status in FINAL_STATUSES and event.status not in FINAL_STATUSES:
             continue
         shipment.last_event_at = event.occurred_at
-        shipment.raw_status = " / ".join(filter(None, [event.raw_status, event.raw_substatus]))[:120]
+        shipment.raw_status = " / ".join(filter(None, [event.raw_status, event.raw_substatus]))[
+            :120
+        ]
         if event.status != shipment.status:
             shipment.status = event.status
             shipment.status_changed_at = event.occurred_at
@@ -135,19 +158,21 @@ def history_apply(
         if event.status == S.DELIVERED:
             shipment.delivered_at = event.occurred_at
         # A reason the carrier states wins over "estimate late" read from its estimate.
-        reason = event.delay_reason or (
-            DelayReason.UNKNOWN if event.status == S.EXCEPTION else ""
-        )
+        reason = event.delay_reason or (DelayReason.UNKNOWN if event.status == S.EXCEPTION else "")
         if event.status == S.LOST:
             reason = DelayReason.LOST
         if reason and delay_mark(shipment=shipment, reason=reason, now=now):
             stages.append((shipment.pk, STAGE_DELAYED))
         if event.estimate_start and event.estimate_end and not shipment.is_final:
             _estimate_set(
-                shipment, start=event.estimate_start, end=event.estimate_end,
+                shipment,
+                start=event.estimate_start,
+                end=event.estimate_end,
                 source=EstimateRevision.Source.CARRIER,
-                reason=f"carrier event {event.carrier_event_id}", now=now,
-                revisions=revisions, stages=stages,
+                reason=f"carrier event {event.carrier_event_id}",
+                now=now,
+                revisions=revisions,
+                stages=stages,
             )
 
     if shipment.status == S.DELIVERED and shipment.is_delayed:
@@ -219,16 +244,24 @@ def events_ingest(
             result.unmatched += 1
         rows.append(
             TrackingEvent(
-                carrier=carrier, shipment_id=shipment_id, tracking_number=event.tracking_number,
-                carrier_event_id=event.carrier_event_id, raw_status=event.raw_status,
-                raw_substatus=event.raw_substatus, status=event.status,
-                delay_reason=event.delay_reason, message=event.message, location=event.location,
-                occurred_at=event.occurred_at, received_at=now,
-                estimate_start=event.estimate_start, estimate_end=event.estimate_end,
+                carrier=carrier,
+                shipment_id=shipment_id,
+                tracking_number=event.tracking_number,
+                carrier_event_id=event.carrier_event_id,
+                raw_status=event.raw_status,
+                raw_substatus=event.raw_substatus,
+                status=event.status,
+                delay_reason=event.delay_reason,
+                message=event.message,
+                location=event.location,
+                occurred_at=event.occurred_at,
+                received_at=now,
+                estimate_start=event.estimate_start,
+                estimate_end=event.estimate_end,
                 payload=event.payload,
             )
         )
-    TrackingEvent.objects.bulk_create(rows, batch_size=1000, ignore_conflicts=True)
+    bulk_insert_rows(TrackingEvent, rows, ignore_conflicts=True)
     # A parallel request may have stored some of the same events between our read and our
     # insert; ON CONFLICT skipped those, so only rows stamped with our `now` are ours to fold.
     stored = set(
@@ -248,25 +281,27 @@ def events_ingest(
         shipment_id = matches.get((event.tracking_number, event.order_reference))
         if shipment_id is not None:
             by_shipment[shipment_id].append(event)
-    shipments_fold(shipment_ids=list(by_shipment), events_by_shipment=by_shipment, now=now,
-                   result=result)
+    shipments_fold(
+        shipment_ids=list(by_shipment), events_by_shipment=by_shipment, now=now, result=result
+    )
     return result
 
 
 def shipments_fold(*, shipment_ids, events_by_shipment, now, result: IngestResult) -> None:
     if not shipment_ids:
         return
-    locked = list(
-        Shipment.objects.select_for_update().filter(pk__in=shipment_ids).order_by("pk")
-    )
+    locked = list(Shipment.objects.select_for_update().filter(pk__in=shipment_ids).order_by("pk"))
     revisions: list[EstimateRevision] = []
     for shipment in locked:
         history_apply(
-            shipment=shipment, events=events_by_shipment[shipment.pk], now=now,
-            revisions=revisions, stages=result.stages,
+            shipment=shipment,
+            events=events_by_shipment[shipment.pk],
+            now=now,
+            revisions=revisions,
+            stages=result.stages,
         )
         shipment.updated_at = now
-    Shipment.objects.bulk_update(locked, _SHIPMENT_STATE_FIELDS, batch_size=500)
+    bulk_update_rows(Shipment, locked, _SHIPMENT_STATE_FIELDS)
     if revisions:
         EstimateRevision.objects.bulk_create(revisions)
 
@@ -285,3 +320,78 @@ def delivery_register(*, carrier: Carrier, webhook_id: str, now: datetime | None
             )
     except IntegrityError:
         return None
+
+
+def unmatched_attach(*, shipments: list[Shipment], now: datetime | None = None) -> IngestResult:
+    """Give unmatched events to the shipments that have just appeared, and fold them in.
+
+    Unmatched events are kept, never dropped, for exactly this moment. Matching is on carrier and
+    tracking number; with several new shipments for one number the newest takes them.
+    """
+    now = now or timezone.now()
+    result = IngestResult()
+    if not shipments:
+        return result
+    newest = {}
+    for shipment in sorted(shipments, key=lambda s: (s.created_at, s.pk)):
+        newest[(shipment.carrier_id, shipment.tracking_number)] = shipment.pk
+    by_shipment = defaultdict(list)
+    for carrier_id in {carrier for carrier, _ in newest}:
+        numbers = [number for carrier, number in newest if carrier == carrier_id]
+        events = TrackingEvent.objects.select_for_update().filter(
+            carrier_id=carrier_id, tracking_number__in=numbers, shipment__isnull=True
+        )
+        for event in events:
+            event.shipment_id = newest[(carrier_id, event.tracking_number)]
+            by_shipment[event.shipment_id].append(event)
+    attached = [event for events in by_shipment.values() for event in events]
+    if attached:
+        bulk_update_rows(TrackingEvent, attached, ["shipment"])
+        result.created = len(attached)
+        shipments_fold(
+            shipment_ids=list(by_shipment), events_by_shipment=by_shipment, now=now, result=result
+        )
+    return result
+
+
+@transaction.atomic
+def shipment_create(
+    *,
+    carrier: Carrier,
+    customer,
+    tracking_number: str,
+    order_reference: str,
+    promised_start: datetime,
+    promised_end: datetime,
+    now: datetime | None = None,
+    **fields,
+) -> Shipment:
+    """Create a shipment and attach any events that came in before it (told to the customer).
+
+    Refuses a duplicate (carrier, tracking number, order reference) with ShipmentExists.
+    """
+    now = now or timezone.now()
+    if promised_end < promised_start:
+        raise PromiseWindowInvalid()
+    if Shipment.objects.filter(
+        carrier=carrier, tracking_number=tracking_number, order_reference=order_reference
+    ).exists():
+        raise ShipmentExists()
+    try:
+        with transaction.atomic():
+            shipment = Shipment.objects.create(
+                carrier=carrier,
+                customer=customer,
+                tracking_number=tracking_number,
+                order_reference=order_reference,
+                promised_start=promised_start,
+                promised_end=promised_end,
+                created_at=now,
+                **fields,
+            )
+    except IntegrityError as exc:  # a parallel create of the same parcel won
+        raise ShipmentExists() from exc
+    result = unmatched_attach(shipments=[shipment], now=now)
+    stages_tell(stages=result.stages, now=now)
+    shipment.refresh_from_db()
+    return shipment

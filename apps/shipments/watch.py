@@ -13,6 +13,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from apps.core.bulk import bulk_update_rows
 from apps.shipments.models import (
     FINAL_STATUSES,
     OPEN_UNFLAGGED,
@@ -28,8 +29,13 @@ _BATCH = 2000
 # Delay sizes of parcels still moving are re-measured this often.
 REMEASURE_AFTER = timedelta(hours=1)
 _FIELDS = [
-    "is_delayed", "delay_reason", "delay_detected_at", "delay_hours", "delay_business_days",
-    "delay_measured_at", "updated_at",
+    "is_delayed",
+    "delay_reason",
+    "delay_detected_at",
+    "delay_hours",
+    "delay_business_days",
+    "delay_measured_at",
+    "updated_at",
 ]
 
 
@@ -57,7 +63,7 @@ def _flag(ids: list[int], reason: str, now: datetime, result: SweepResult) -> No
             if delay_mark(shipment=shipment, reason=reason, now=now):
                 shipment.updated_at = now
                 stages.append((shipment.pk, STAGE_DELAYED))
-        Shipment.objects.bulk_update(rows, _FIELDS, batch_size=500)
+        bulk_update_rows(Shipment, rows, _FIELDS)
         stages_tell(stages=stages, now=now)
     if stages:
         result.flagged[reason] = result.flagged.get(reason, 0) + len(stages)
@@ -66,7 +72,7 @@ def _flag(ids: list[int], reason: str, now: datetime, result: SweepResult) -> No
 def _in_batches(queryset):
     ids = list(queryset.values_list("pk", flat=True))
     for start in range(0, len(ids), _BATCH):
-        yield ids[start:start + _BATCH]
+        yield ids[start : start + _BATCH]
 
 
 def delays_sweep(*, now: datetime | None = None) -> SweepResult:
@@ -89,7 +95,9 @@ def delays_sweep(*, now: datetime | None = None) -> SweepResult:
     # In transit with no scan for too long (per carrier).
     for carrier_id, hours in Carrier.objects.values_list("pk", "stale_after_hours"):
         stale = Shipment.objects.filter(
-            carrier_id=carrier_id, status=ShipmentStatus.IN_TRANSIT, is_delayed=False,
+            carrier_id=carrier_id,
+            status=ShipmentStatus.IN_TRANSIT,
+            is_delayed=False,
             last_event_at__lt=now - timedelta(hours=hours),
         ).order_by()
         for ids in _in_batches(stale):
@@ -101,10 +109,14 @@ def delays_sweep(*, now: datetime | None = None) -> SweepResult:
 
 def delays_remeasure(*, now: datetime) -> int:
     """Keep the size of open delays current (hours and business days late grow while we wait)."""
-    due = Shipment.objects.filter(
-        Q(delay_measured_at__isnull=True) | Q(delay_measured_at__lt=now - REMEASURE_AFTER),
-        is_delayed=True,
-    ).exclude(status__in=FINAL_STATUSES).order_by()
+    due = (
+        Shipment.objects.filter(
+            Q(delay_measured_at__isnull=True) | Q(delay_measured_at__lt=now - REMEASURE_AFTER),
+            is_delayed=True,
+        )
+        .exclude(status__in=FINAL_STATUSES)
+        .order_by()
+    )
     count = 0
     for ids in _in_batches(due):
         with transaction.atomic():
@@ -115,8 +127,8 @@ def delays_remeasure(*, now: datetime) -> int:
             )
             for shipment in rows:
                 delay_measure(shipment=shipment, now=now)
-            Shipment.objects.bulk_update(
-                rows, ["delay_hours", "delay_business_days", "delay_measured_at"], batch_size=500
+            bulk_update_rows(
+                Shipment, rows, ["delay_hours", "delay_business_days", "delay_measured_at"]
             )
             count += len(rows)
     return count
