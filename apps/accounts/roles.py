@@ -47,6 +47,7 @@ MANAGER_PERMISSIONS = AGENT_PERMISSIONS | {
     "compensation.export_compensation",
     "feedback.view_dashboard",
     "accounts.view_user",
+    "shipments.view_webhookdelivery",
 }
 
 # Carrier and shop systems with an API token: they read carriers and write shipments and events.
@@ -84,10 +85,11 @@ def roles_sync(apps, schema_editor=None):
     Permission = apps.get_model("auth", "Permission")
     for group_name, codes in ROLE_PERMISSIONS.items():
         group, _ = Group.objects.get_or_create(name=group_name)
-        wanted = []
-        for code in sorted(codes):
-            app_label, codename = code.split(".")
-            wanted.append(
-                Permission.objects.get(content_type__app_label=app_label, codename=codename)
-            )
+        wanted = [
+            permission
+            for permission in Permission.objects.select_related("content_type")
+            if f"{permission.content_type.app_label}.{permission.codename}" in codes
+        ]
+        # A migration early in the chain may run before some models exist; the latest roles
+        # migration depends on every app's newest migration and grants the full set.
         group.permissions.set(wanted)

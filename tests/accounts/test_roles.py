@@ -43,6 +43,7 @@ EXPECTED_MANAGER_PERMISSIONS = EXPECTED_AGENT_PERMISSIONS | {
     "compensation.export_compensation",
     "feedback.view_dashboard",
     "accounts.view_user",
+    "shipments.view_webhookdelivery",
 }
 
 MANAGER_ONLY_CAPABILITIES = [
