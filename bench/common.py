@@ -1,8 +1,8 @@
 """Shared set-up for benchmarks: a fresh PostgreSQL database, Django, gunicorn, figure lines.
 
 Every benchmark builds its own data in its own database (named after it, dropped first) on the
-server that DATABASE_URL names, measures a baseline in the same run, and prints one line per
-figure:  figure: <name> = <value> <unit> (baseline <value>, ratio <r>; target <op value>: met|missed)
+server that DATABASE_URL names, measures a baseline in the same run, and prints one line per figure:
+    figure: <name> = <value> <unit> (baseline <value>, ratio <r>; target <op value>: met|missed)
 """
 
 import contextlib
@@ -23,8 +23,10 @@ def bench_database(name: str) -> str:
     """Create (afresh) a database called `name` beside DATABASE_URL's; return its URL."""
     url = os.environ.get("DATABASE_URL", "")
     if not url.startswith(("postgres://", "postgresql://")):
-        sys.exit("bench: set DATABASE_URL to a PostgreSQL server, e.g. "
-                 "postgres://postgres@127.0.0.1:5432/delaydesk")
+        sys.exit(
+            "bench: set DATABASE_URL to a PostgreSQL server, e.g. "
+            "postgres://postgres@127.0.0.1:5432/delaydesk"
+        )
     import psycopg
 
     parts = urlsplit(url)
@@ -74,10 +76,24 @@ def gunicorn(database_url: str, *, workers: int = 3, threads: int = 1, **extra):
     """Serve the project with gunicorn on a free loopback port; yields the port."""
     port = free_port()
     process = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "config.wsgi", "--bind", f"127.0.0.1:{port}",
-         "--workers", str(workers), "--threads", str(threads), "--log-level", "warning",
-         "--timeout", "120"],
-        cwd=ROOT, env=server_env(database_url, **extra),
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "config.wsgi",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            str(workers),
+            "--threads",
+            str(threads),
+            "--log-level",
+            "warning",
+            "--timeout",
+            "120",
+        ],
+        cwd=ROOT,
+        env=server_env(database_url, **extra),
     )
     try:
         deadline = time.monotonic() + 30
@@ -97,8 +113,16 @@ def gunicorn(database_url: str, *, workers: int = 3, threads: int = 1, **extra):
             process.kill()
 
 
-def figure(name: str, value: float, unit: str, *, baseline: float, target: float, op: str = ">=",
-           ratio_target: bool = False) -> bool:
+def figure(
+    name: str,
+    value: float,
+    unit: str,
+    *,
+    baseline: float,
+    target: float,
+    op: str = ">=",
+    ratio_target: bool = False,
+) -> bool:
     """Print one figure line. With ratio_target, the target applies to the ratio."""
     ratio = value / baseline if baseline else float("inf")
     checked = ratio if ratio_target else value

@@ -53,10 +53,22 @@ def make_shipments(carrier, count: int, prefix: str):
                 "created_at, updated_at) FROM STDIN"
             ) as copy:
                 for n in range(customers):
-                    copy.write_row((f"Bench {prefix}{n}", f"{prefix}{n}@bench.example", "",
-                                    "ko" if n % 2 else "en", "Asia/Seoul", "email", now, now))
-            cur.execute("SELECT min(id) FROM shipments_customer WHERE email LIKE %s",
-                        [f"{prefix}%@bench.example"])
+                    copy.write_row(
+                        (
+                            f"Bench {prefix}{n}",
+                            f"{prefix}{n}@bench.example",
+                            "",
+                            "ko" if n % 2 else "en",
+                            "Asia/Seoul",
+                            "email",
+                            now,
+                            now,
+                        )
+                    )
+            cur.execute(
+                "SELECT min(id) FROM shipments_customer WHERE email LIKE %s",
+                [f"{prefix}%@bench.example"],
+            )
             first_customer = cur.fetchone()[0]
             with cur.copy(
                 "COPY shipments_shipment (carrier_id, tracking_number, order_reference, "
@@ -67,12 +79,34 @@ def make_shipments(carrier, count: int, prefix: str):
                 "updated_at) FROM STDIN"
             ) as copy:
                 for n in range(count):
-                    copy.write_row((
-                        carrier.pk, f"{prefix}{n:09d}", f"O{prefix}{n}",
-                        first_customer + n % customers, "standard", "Seoul", "04524", "KR",
-                        "Asia/Seoul", "KRW", 3000, 30000, "estimated", now + timedelta(days=1),
-                        now + timedelta(days=3), "", "pending", "", False, "", 0, 0, now, now,
-                    ))
+                    copy.write_row(
+                        (
+                            carrier.pk,
+                            f"{prefix}{n:09d}",
+                            f"O{prefix}{n}",
+                            first_customer + n % customers,
+                            "standard",
+                            "Seoul",
+                            "04524",
+                            "KR",
+                            "Asia/Seoul",
+                            "KRW",
+                            3000,
+                            30000,
+                            "estimated",
+                            now + timedelta(days=1),
+                            now + timedelta(days=3),
+                            "",
+                            "pending",
+                            "",
+                            False,
+                            "",
+                            0,
+                            0,
+                            now,
+                            now,
+                        )
+                    )
 
 
 def event_rows(prefix: str, count: int, id_prefix: str):
@@ -89,8 +123,14 @@ def event_rows(prefix: str, count: int, id_prefix: str):
         }
 
 
-def post_all(port: int, carrier_code: str, secret: str, batches: list[list[dict]], clients: int,
-             delivery_prefix: str):
+def post_all(
+    port: int,
+    carrier_code: str,
+    secret: str,
+    batches: list[list[dict]],
+    clients: int,
+    delivery_prefix: str,
+):
     from apps.shipments.signing import signature_headers
 
     bodies = [json.dumps(batch).encode() for batch in batches]
@@ -105,8 +145,9 @@ def post_all(port: int, carrier_code: str, secret: str, batches: list[list[dict]
                 if not queue:
                     break
                 index, body = queue.pop()
-            headers = signature_headers(secret=secret, body=body,
-                                        webhook_id=f"{delivery_prefix}-{index}")
+            headers = signature_headers(
+                secret=secret, body=body, webhook_id=f"{delivery_prefix}-{index}"
+            )
             headers["Content-Type"] = "application/json"
             conn.request("POST", f"/api/v1/webhooks/tracking/{carrier_code}/", body, headers)
             response = conn.getresponse()
@@ -143,15 +184,28 @@ def copy_rows(carrier, rows, id_prefix: str) -> float:
                 "received_at, payload) FROM STDIN"
             ) as copy:
                 for row in rows:
-                    copy.write_row((
-                        carrier.pk, row["tracking_number"], id_prefix + row["event_id"],
-                        row["status"], "", "in_transit", "", "", row["location"],
-                        row["occurred_at"], now, "{}",
-                    ))
+                    copy.write_row(
+                        (
+                            carrier.pk,
+                            row["tracking_number"],
+                            id_prefix + row["event_id"],
+                            row["status"],
+                            "",
+                            "in_transit",
+                            "",
+                            "",
+                            row["location"],
+                            row["occurred_at"],
+                            now,
+                            "{}",
+                        )
+                    )
             raw.commit()
             elapsed = time.perf_counter() - started
-            cur.execute("DELETE FROM shipments_trackingevent WHERE carrier_event_id LIKE %s",
-                        [id_prefix + "%"])
+            cur.execute(
+                "DELETE FROM shipments_trackingevent WHERE carrier_event_id LIKE %s",
+                [id_prefix + "%"],
+            )
             raw.commit()
     return elapsed
 
@@ -159,8 +213,9 @@ def copy_rows(carrier, rows, id_prefix: str) -> float:
 def write_csv(path: Path, rows) -> int:
     count = 0
     with path.open("w", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=["event_id", "tracking_number", "status",
-                                                    "occurred_at", "location"])
+        writer = csv.DictWriter(
+            handle, fieldnames=["event_id", "tracking_number", "status", "occurred_at", "location"]
+        )
         writer.writeheader()
         for row in rows:
             writer.writerow(row)
@@ -172,9 +227,19 @@ def run_import(database_url: str, path: Path) -> tuple[float, int, str]:
     """Run the import command in a child; returns (seconds, peak RSS in KiB, its output)."""
     started = time.perf_counter()
     process = subprocess.Popen(
-        [sys.executable, "manage.py", "import_tracking", str(path), "--carrier", "bench",
-         "--no-progress"],
-        cwd=ROOT, env=server_env(database_url), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        [
+            sys.executable,
+            "manage.py",
+            "import_tracking",
+            str(path),
+            "--carrier",
+            "bench",
+            "--no-progress",
+        ],
+        cwd=ROOT,
+        env=server_env(database_url),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
     )
     output = io.BytesIO()
     for chunk in iter(lambda: process.stdout.read(4096), b""):
@@ -196,14 +261,18 @@ def main():
     from apps.shipments.signing import secret_generate
 
     secret = secret_generate()
-    carrier = Carrier.objects.create(code="bench", name="Bench Express", country="KR",
-                                     webhook_secret=secret)
+    carrier = Carrier.objects.create(
+        code="bench", name="Bench Express", country="KR", webhook_secret=secret
+    )
     parcels = args.events // len(STATUSES)
     make_shipments(carrier, parcels, "W")
     rows = list(event_rows("W", args.events, "w"))
-    batches = [rows[i:i + BATCH] for i in range(0, len(rows), BATCH)]
-    print(f"bench: {len(rows):,} events for {parcels:,} parcels, {len(batches)} batches, "
-          f"{args.clients} clients, gunicorn {args.workers} workers", flush=True)
+    batches = [rows[i : i + BATCH] for i in range(0, len(rows), BATCH)]
+    print(
+        f"bench: {len(rows):,} events for {parcels:,} parcels, {len(batches)} batches, "
+        f"{args.clients} clients, gunicorn {args.workers} workers",
+        flush=True,
+    )
 
     copy_seconds = copy_rows(carrier, rows, "copy-")
     copy_rate = len(rows) / copy_seconds
@@ -212,17 +281,22 @@ def main():
         rate = len(rows) / seconds
         stored = TrackingEvent.objects.filter(carrier=carrier).count()
         ok = all(200 <= s < 300 for s in statuses) and stored == len(rows) == created
-        print(f"bench: webhook stored {stored:,} rows, created {created:,}, "
-              f"responses {sorted(set(statuses))}, {'ok' if ok else 'WRONG'}")
+        print(
+            f"bench: webhook stored {stored:,} rows, created {created:,}, "
+            f"responses {sorted(set(statuses))}, {'ok' if ok else 'WRONG'}"
+        )
         figure("webhook_ingest", rate, "events/s", baseline=copy_rate, target=5000)
 
         seconds, statuses, created = post_all(port, "bench", secret, batches, args.clients, "b")
         after = TrackingEvent.objects.filter(carrier=carrier).count()
         all_2xx = all(200 <= s < 300 for s in statuses)
-        print(f"bench: re-post added {after - stored} rows, created {created}, "
-              f"all responses 2xx: {all_2xx}")
-        figure("webhook_repost_rows_added", after - stored, "rows", baseline=stored, target=0,
-               op="<=")
+        print(
+            f"bench: re-post added {after - stored} rows, created {created}, "
+            f"all responses 2xx: {all_2xx}"
+        )
+        figure(
+            "webhook_repost_rows_added", after - stored, "rows", baseline=stored, target=0, op="<="
+        )
 
     if args.skip_import:
         return
@@ -238,11 +312,24 @@ def main():
         large_seconds, large_rss, output = run_import(database_url, large)
         print("bench: import said: " + output.strip().splitlines()[-1] if output.strip() else "")
         copy_rate = large_count / copy_seconds
-        figure("import_tracking", large_count / large_seconds, "events/s", baseline=copy_rate,
-               target=0.40, ratio_target=True)
+        figure(
+            "import_tracking",
+            large_count / large_seconds,
+            "events/s",
+            baseline=copy_rate,
+            target=0.40,
+            ratio_target=True,
+        )
         print(f"bench: import of {small_count:,} rows took {small_seconds:.1f} s")
-        figure("import_peak_rss_1m_vs_100k", large_rss / 1024, "MiB", baseline=small_rss / 1024,
-               target=1.2, op="<=", ratio_target=True)
+        figure(
+            "import_peak_rss_1m_vs_100k",
+            large_rss / 1024,
+            "MiB",
+            baseline=small_rss / 1024,
+            target=1.2,
+            op="<=",
+            ratio_target=True,
+        )
 
 
 if __name__ == "__main__":

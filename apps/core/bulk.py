@@ -9,8 +9,13 @@ from django.db import connections, models
 
 # Values of these fields go to the driver as they are; others get Django's preparation.
 _PLAIN = (
-    models.CharField, models.TextField, models.IntegerField, models.BooleanField,
-    models.DateTimeField, models.DecimalField, models.ForeignKey,
+    models.CharField,
+    models.TextField,
+    models.IntegerField,
+    models.BooleanField,
+    models.DateTimeField,
+    models.DecimalField,
+    models.ForeignKey,
 )
 
 
@@ -48,10 +53,9 @@ def bulk_update_rows(model, objs, fields: list[str], *, using: str = "default") 
     assignments = ", ".join(
         f"{quote(field.column)} = v.v{index}" for index, field in enumerate(columns)
     )
-    sql = (
-        f"UPDATE {quote(meta.db_table)} AS t SET {assignments} "
-        f"FROM (SELECT {select}) AS v WHERE t.{quote(pk.column)} = v.pk_"
-    )
+    # Only quoted table and column names from the model go into the text; values are parameters.
+    table, key = quote(meta.db_table), quote(pk.column)
+    sql = f"UPDATE {table} AS t SET {assignments} FROM (SELECT {select}) AS v WHERE t.{key} = v.pk_"  # noqa: S608, E501
     with connection.cursor() as cursor:
         cursor.execute(sql, arrays)
         return cursor.rowcount
@@ -81,7 +85,7 @@ def bulk_insert_rows(model, objs, *, ignore_conflicts: bool = False, using: str 
     quote = connection.ops.quote_name
     columns = ", ".join(quote(field.column) for field in fields)
     select = ", ".join(f"%s::{field.cast_db_type(connection)}[]" for field in fields)
-    sql = f"INSERT INTO {quote(meta.db_table)} ({columns}) SELECT * FROM unnest({select})"
+    sql = f"INSERT INTO {quote(meta.db_table)} ({columns}) SELECT * FROM unnest({select})"  # noqa: S608
     if ignore_conflicts:
         sql += " ON CONFLICT DO NOTHING"
     with connection.cursor() as cursor:
