@@ -453,7 +453,12 @@ def _notification(**fields):
 def test_notification_duplicate_dedupe_key_is_refused():
     _notification()
 
-    with _refused_unique_field("notifications_notification", "dedupe_key"), transaction.atomic():
+    with (
+        _refused(
+            "notification_tell_once", table="notifications_notification", columns=("dedupe_key",)
+        ),
+        transaction.atomic(),
+    ):
         _notification()
 
 

@@ -6,9 +6,7 @@ from django.db import models
 class User(AbstractUser):
     """A staff member: an agent or a manager (roles are groups, see roles.py)."""
 
-    preferred_language = models.CharField(
-        max_length=8, choices=settings.LANGUAGES, default="en"
-    )
+    preferred_language = models.CharField(max_length=8, choices=settings.LANGUAGES, default="en")
     # Round-robin assignment only deals tickets to agents on duty.
     is_on_duty = models.BooleanField(default=False)
 

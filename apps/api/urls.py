@@ -1,7 +1,7 @@
 from django.urls import path
 from rest_framework.routers import DefaultRouter
 
-from apps.api import views, webhooks
+from apps.api import shipments, views, webhooks
 
 app_name = "api"
 
@@ -13,6 +13,17 @@ urlpatterns = [
         "webhooks/tracking/<slug:carrier_code>/",
         webhooks.TrackingWebhookApi.as_view(),
         name="tracking-webhook",
+    ),
+    path("shipments/", shipments.ShipmentsApi.as_view(), name="shipments"),
+    path(
+        "shipments/<int:shipment_id>/",
+        shipments.ShipmentDetailApi.as_view(),
+        name="shipment-detail",
+    ),
+    path(
+        "shipments/<int:shipment_id>/events/",
+        shipments.ShipmentEventsApi.as_view(),
+        name="shipment-events",
     ),
     *router.urls,
 ]

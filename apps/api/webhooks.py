@@ -71,7 +71,9 @@ class TrackingWebhookApi(APIView):
             return Response({"detail": "Unknown carrier."}, status=404)
         body = request._request.body
         try:
-            signature_verify(secrets_text=carrier.webhook_secret, body=body, headers=request.headers)
+            signature_verify(
+                secrets_text=carrier.webhook_secret, body=body, headers=request.headers
+            )
         except SignatureInvalid as exc:
             return Response({"detail": f"Signature refused: {exc}."}, status=401)
 
@@ -102,8 +104,13 @@ class TrackingWebhookApi(APIView):
             delivery = delivery_register(carrier=carrier, webhook_id=request.headers["webhook-id"])
             if delivery is None:
                 return Response(
-                    {"received": len(events), "created": 0, "duplicates": len(events),
-                     "unmatched": 0, "duplicate_delivery": True}
+                    {
+                        "received": len(events),
+                        "created": 0,
+                        "duplicates": len(events),
+                        "unmatched": 0,
+                        "duplicate_delivery": True,
+                    }
                 )
             result = events_ingest(carrier=carrier, events=events)
             delivery.event_count, delivery.created_count = result.received, result.created

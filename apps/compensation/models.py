@@ -26,7 +26,10 @@ class ActionKind(models.TextChoices):
 class Preset(models.TextChoices):
     CUSTOM = "custom", _("Custom")
     KR_STANDARD_LATE = "kr_standard_late", _("Korean standard parcel terms: late")
-    KR_STANDARD_NEEDED_BY = "kr_standard_needed_by", _("Korean standard parcel terms: needed on a date")
+    KR_STANDARD_NEEDED_BY = (
+        "kr_standard_needed_by",
+        _("Korean standard parcel terms: needed on a date"),
+    )
     RETAIL_GUARANTEE = "retail_guarantee", _("Retail delivery guarantee")
     GOODWILL = "goodwill", _("Goodwill table")
 
@@ -40,7 +43,8 @@ class CompensationRule(TimeStampedModel):
     is_active = models.BooleanField(default=True)
     priority = models.PositiveIntegerField(default=100, help_text=_("Lower runs first"))
     stacking_group = models.SlugField(
-        max_length=40, default="delay",
+        max_length=40,
+        default="delay",
         help_text=_("One offer per broken promise and group; different groups stack"),
     )
     valid_from = models.DateTimeField(null=True, blank=True)
@@ -52,18 +56,22 @@ class CompensationRule(TimeStampedModel):
     max_hours_late = models.PositiveIntegerField(null=True, blank=True)
     min_business_days_late = models.PositiveIntegerField(default=0)
     promise_types = models.JSONField(
-        default=list, blank=True, help_text=_("Any of %(choices)s") % {"choices": PromiseType.values}
+        default=list,
+        blank=True,
+        help_text=_("Any of %(choices)s") % {"choices": PromiseType.values},
     )
     exempt_faults = models.JSONField(
-        default=list, blank=True, help_text=_("No offer when the fault is one of %(choices)s")
-        % {"choices": Fault.values},
+        default=list,
+        blank=True,
+        help_text=_("No offer when the fault is one of %(choices)s") % {"choices": Fault.values},
     )
     carrier = models.ForeignKey(Carrier, on_delete=models.PROTECT, null=True, blank=True)
     service_level = models.CharField(max_length=16, choices=ServiceLevel.choices, blank=True)
     min_order_value = MoneyField(null=True, blank=True)
     max_order_value = MoneyField(null=True, blank=True)
     max_previous_grants = models.PositiveIntegerField(
-        null=True, blank=True,
+        null=True,
+        blank=True,
         help_text=_("Only when the customer had at most this many compensated delays before"),
     )
 
@@ -72,16 +80,22 @@ class CompensationRule(TimeStampedModel):
     action = models.CharField(max_length=20, choices=ActionKind.choices)
     amount = MoneyField(default=0, help_text=_("Fixed amount, points or credit"))
     percent = models.DecimalField(
-        max_digits=5, decimal_places=2, default=Decimal("0"),
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal("0"),
         validators=[MinValueValidator(0), MaxValueValidator(100)],
         help_text=_("Percent of the shipping fee or of the order"),
     )
     rate = models.DecimalField(
-        max_digits=5, decimal_places=2, default=Decimal("0.50"),
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal("0.50"),
         help_text=_("Formula: share of the fare per day late"),
     )
     cap_fare_multiple = models.DecimalField(
-        max_digits=5, decimal_places=2, default=Decimal("2.00"),
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal("2.00"),
         help_text=_("Formula: the cap, in multiples of the fare"),
     )
     coupon_min_order = MoneyField(null=True, blank=True)
@@ -95,11 +109,13 @@ class CompensationRule(TimeStampedModel):
         ordering = ["priority", "id"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(max_hours_late__isnull=True) | Q(max_hours_late__gte=F("min_hours_late")),
+                condition=Q(max_hours_late__isnull=True)
+                | Q(max_hours_late__gte=F("min_hours_late")),
                 name="rule_hours_range_ordered",
             ),
             models.CheckConstraint(
-                condition=Q(valid_from__isnull=True) | Q(valid_until__isnull=True)
+                condition=Q(valid_from__isnull=True)
+                | Q(valid_until__isnull=True)
                 | Q(valid_until__gt=F("valid_from")),
                 name="rule_validity_ordered",
             ),
@@ -107,7 +123,9 @@ class CompensationRule(TimeStampedModel):
                 condition=Q(percent__gte=0) & Q(percent__lte=100), name="rule_percent_range"
             ),
             models.CheckConstraint(
-                condition=Q(amount__gte=0) & Q(rate__gte=0) & Q(cap_fare_multiple__gte=0)
+                condition=Q(amount__gte=0)
+                & Q(rate__gte=0)
+                & Q(cap_fare_multiple__gte=0)
                 & Q(approval_threshold__gte=0),
                 name="rule_amounts_not_negative",
             ),
@@ -213,12 +231,18 @@ class Offer(models.Model):
     )
     # Null proposer = the rule engine; a manual offer names the agent and the reason.
     proposed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
         related_name="proposed_offers",
     )
     manual_reason = models.CharField(max_length=300, blank=True)
     decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
         related_name="decided_offers",
     )
     decided_at = models.DateTimeField(null=True, blank=True)

@@ -19,31 +19,30 @@ _PLAIN = (
 )
 
 
-def _prepare(field, obj, connection):
+def _column(field, objs, connection) -> list:
+    """The values of one field across `objs`, ready for the driver."""
     if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
-        return field.get_db_prep_save(field.pre_save(obj, True), connection)
-    value = getattr(obj, field.attname)
+        return [field.get_db_prep_save(field.pre_save(obj, True), connection) for obj in objs]
+    name = field.attname
     if isinstance(field, _PLAIN) and not isinstance(field, models.JSONField):
-        return value
-    return field.get_db_prep_save(value, connection)
+        return [getattr(obj, name) for obj in objs]
+    return [field.get_db_prep_save(getattr(obj, name), connection) for obj in objs]
 
 
-def bulk_update_rows(model, objs, fields: list[str], *, using: str = "default") -> int:
+def bulk_update_rows(model, objs, fields: list[str]) -> int:
     """Write `fields` of `objs` (matched by primary key); returns the number of rows written."""
     if not objs:
         return 0
-    connection = connections[using]
+    connection = connections[model.objects.db]
     if connection.vendor != "postgresql":
-        return model.objects.using(using).bulk_update(objs, fields, batch_size=500)
+        return model.objects.bulk_update(objs, fields, batch_size=500)
     meta = model._meta
     pk = meta.pk
     columns = [meta.get_field(name) for name in fields]
-    arrays = [[pk.get_db_prep_save(obj.pk, connection) for obj in objs]]
-    casts = [f"{pk.db_type(connection).replace('serial', 'int')}[]"]
+    arrays = [[obj.pk for obj in objs]]
+    casts = [f"{pk.cast_db_type(connection)}[]"]
     for field in columns:
-        arrays.append(
-            [field.get_db_prep_save(getattr(obj, field.attname), connection) for obj in objs]
-        )
+        arrays.append(_column(field, objs, connection))
         casts.append(f"{field.cast_db_type(connection)}[]")
     quote = connection.ops.quote_name
     names = ["pk_", *[f"v{index}" for index in range(len(columns))]]
@@ -61,32 +60,44 @@ def bulk_update_rows(model, objs, fields: list[str], *, using: str = "default") 
         return cursor.rowcount
 
 
-def bulk_insert_rows(model, objs, *, ignore_conflicts: bool = False, using: str = "default"):
-    """Insert `objs` (primary keys left to the database); conflicts skipped when asked.
+def bulk_insert_rows(model, objs, *, unique_field: str, scope: dict | None = None) -> list:
+    """Insert the rows that do not clash with existing ones; return their `unique_field` values.
 
-    On PostgreSQL one INSERT … SELECT FROM unnest(arrays): one parameter per column instead of
-    one per value, which spares the driver converting tens of thousands of placeholders.
+    Rows whose unique key exists already (or comes twice in `objs`) are skipped, under any race:
+    on PostgreSQL one INSERT … SELECT FROM unnest(arrays) ON CONFLICT DO NOTHING RETURNING —
+    one parameter per column instead of one per value, and the database says which rows went
+    in. Elsewhere (SQLite, whose IMMEDIATE transactions serialise writers) a read of the
+    existing keys within `scope` decides.
     """
     if not objs:
-        return
-    connection = connections[using]
+        return []
+    connection = connections[model.objects.db]
     if connection.vendor != "postgresql":
-        model.objects.using(using).bulk_create(
-            objs, batch_size=1000, ignore_conflicts=ignore_conflicts
+        values = [getattr(obj, unique_field) for obj in objs]
+        existing = set(
+            model.objects.filter(**(scope or {}), **{f"{unique_field}__in": values}).values_list(
+                unique_field, flat=True
+            )
         )
-        return
+        fresh, seen = [], set(existing)
+        for obj in objs:
+            key = getattr(obj, unique_field)
+            if key not in seen:
+                seen.add(key)
+                fresh.append(obj)
+        model.objects.bulk_create(fresh, batch_size=1000)
+        return [getattr(obj, unique_field) for obj in fresh]
     meta = model._meta
     fields = [field for field in meta.concrete_fields if not field.primary_key]
-    for obj in objs:
-        for field in fields:
-            if getattr(obj, field.attname) is None and field.has_default():
-                setattr(obj, field.attname, field.get_default())
-    arrays = [[_prepare(field, obj, connection) for obj in objs] for field in fields]
+    arrays = [_column(field, objs, connection) for field in fields]
     quote = connection.ops.quote_name
     columns = ", ".join(quote(field.column) for field in fields)
     select = ", ".join(f"%s::{field.cast_db_type(connection)}[]" for field in fields)
-    sql = f"INSERT INTO {quote(meta.db_table)} ({columns}) SELECT * FROM unnest({select})"  # noqa: S608
-    if ignore_conflicts:
-        sql += " ON CONFLICT DO NOTHING"
+    returning = quote(meta.get_field(unique_field).column)
+    # Only quoted names from the model go into the text; values travel as parameters.
+    table = quote(meta.db_table)
+    sql = f"INSERT INTO {table} ({columns}) SELECT * FROM unnest({select}) "  # noqa: S608
+    sql += f"ON CONFLICT DO NOTHING RETURNING {returning}"
     with connection.cursor() as cursor:
         cursor.execute(sql, arrays)
+        return [row[0] for row in cursor.fetchall()]

@@ -47,9 +47,7 @@ class Survey(models.Model):
 class SurveyResponse(models.Model):
     survey = models.OneToOneField(Survey, on_delete=models.CASCADE, related_name="response")
     # CSAT 1–5 (score: share of 4 and 5); NPS 0–10 (promoters 9–10 minus detractors 0–6).
-    csat = models.PositiveSmallIntegerField(
-        validators=[MinValueValidator(1), MaxValueValidator(5)]
-    )
+    csat = models.PositiveSmallIntegerField(validators=[MinValueValidator(1), MaxValueValidator(5)])
     nps = models.PositiveSmallIntegerField(
         null=True, blank=True, validators=[MinValueValidator(0), MaxValueValidator(10)]
     )

@@ -31,9 +31,10 @@ class Notification(models.Model):
     stage = models.CharField(max_length=40)
     subject_type = models.CharField(max_length=40)
     subject_id = models.BigIntegerField()
-    dedupe_key = models.CharField(max_length=200, unique=True)
+    dedupe_key = models.CharField(max_length=200)
     title = models.CharField(max_length=200, blank=True)
-    body = models.TextField()
+    # Rendered when sent (in the customer's language), then kept as the record of what was said.
+    body = models.TextField(blank=True)
     urgent = models.BooleanField(default=False)
 
     status = models.CharField(
@@ -57,6 +58,9 @@ class Notification(models.Model):
             ),
         ]
         constraints = [
+            # A constraint rather than unique=True: the same guarantee without PostgreSQL's
+            # extra LIKE-pattern index, which no query here uses.
+            models.UniqueConstraint(fields=["dedupe_key"], name="notification_tell_once"),
             models.CheckConstraint(
                 condition=Q(status="sent", sent_at__isnull=False) | ~Q(status="sent"),
                 name="notification_sent_has_time",

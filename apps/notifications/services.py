@@ -4,9 +4,11 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import transaction
 from django.utils import timezone
+from django.utils.module_loading import import_string
 
 from apps.core.bulk import bulk_insert_rows
 from apps.notifications.models import Notification, NotificationChannel, NotificationStatus
@@ -33,10 +35,11 @@ class Draft:
     stage: str
     subject_type: str
     subject_id: int
-    title: str
-    body: str
     urgent: bool
     time_zone: str
+    # Empty: rendered at send time by the subject type's renderer (NOTIFICATION_RENDERERS).
+    title: str = ""
+    body: str = ""
 
     @property
     def dedupe_key(self) -> str:
@@ -52,15 +55,8 @@ def notifications_queue(*, drafts: list[Draft], now: datetime | None = None) -> 
     if not drafts:
         return 0
     now = now or timezone.now()
-    keys = [draft.dedupe_key for draft in drafts]
-    existing = set(
-        Notification.objects.filter(dedupe_key__in=keys).values_list("dedupe_key", flat=True)
-    )
-    rows, seen = [], set(existing)
+    rows = []
     for draft in drafts:
-        if draft.dedupe_key in seen:
-            continue
-        seen.add(draft.dedupe_key)
         due = now if draft.urgent else quiet_release(moment=now, time_zone=draft.time_zone)
         rows.append(
             Notification(
@@ -78,16 +74,24 @@ def notifications_queue(*, drafts: list[Draft], now: datetime | None = None) -> 
                 created_at=now,
             )
         )
-    bulk_insert_rows(Notification, rows, ignore_conflicts=True)
-    if any(row.next_attempt_at <= now for row in rows):
+    inserted = set(bulk_insert_rows(Notification, rows, unique_field="dedupe_key"))
+    if any(row.next_attempt_at <= now for row in rows if row.dedupe_key in inserted):
         transaction.on_commit(_enqueue_dispatch)
-    return len(rows)
+    return len(inserted)
 
 
 def _enqueue_dispatch() -> None:
     from django_q.tasks import async_task
 
     async_task("apps.notifications.tasks.dispatch_due", group="notifications")
+
+
+def _render(notification: Notification) -> None:
+    if notification.body:
+        return
+    renderer = import_string(settings.NOTIFICATION_RENDERERS[notification.subject_type])
+    notification.title, notification.body = renderer(notification)
+    notification.title = notification.title[:200]
 
 
 def _deliver(notification: Notification) -> None:
@@ -124,6 +128,7 @@ def notification_send(*, notification_id: int, now: datetime | None = None) -> s
             return "skipped"
         notification.attempts += 1
         try:
+            _render(notification)
             _deliver(notification)
         except Exception as exc:  # any gateway failure is retried, then recorded as failed
             logger.warning(
@@ -139,7 +144,15 @@ def notification_send(*, notification_id: int, now: datetime | None = None) -> s
             notification.sent_at = timezone.now()
             notification.last_error = ""
         notification.save(
-            update_fields=["attempts", "status", "sent_at", "next_attempt_at", "last_error"]
+            update_fields=[
+                "attempts",
+                "status",
+                "sent_at",
+                "next_attempt_at",
+                "last_error",
+                "title",
+                "body",
+            ]
         )
         return notification.status
 

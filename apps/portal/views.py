@@ -11,6 +11,7 @@ from django_ratelimit.core import is_ratelimited
 
 from apps.core.masking import mask_email, mask_name
 from apps.portal.forms import TrackForm
+from apps.shipments.normalize import tracking_number_clean
 from apps.shipments.selectors import (
     shipment_estimates,
     shipment_find_for_customer,
@@ -18,6 +19,7 @@ from apps.shipments.selectors import (
     shipment_timeline,
 )
 from apps.tickets.selectors import ticket_get_for_token
+
 
 @require_GET
 def home(request):
@@ -39,7 +41,8 @@ def ticket_detail(request, token: str):
         "shipment": shipment,
         "events": list(shipment_timeline(shipment=shipment, limit=10)) if shipment else [],
         "messages": ticket.public_messages,
-        "due": ticket.first_response_due_at if not ticket.first_responded_at
+        "due": ticket.first_response_due_at
+        if not ticket.first_responded_at
         else ticket.resolution_due_at,
     }
     return render(request, "portal/ticket_detail.html", context)
@@ -54,13 +57,19 @@ _NOT_FOUND = gettext_lazy(
 def _lookup_limited(request, tracking_number: str) -> bool:
     limits = settings.DELAYDESK
     by_client = is_ratelimited(
-        request, group="track-client", key="ip", rate=limits["LOOKUP_RATE_PER_CLIENT"],
+        request,
+        group="track-client",
+        key="ip",
+        rate=limits["LOOKUP_RATE_PER_CLIENT"],
         increment=True,
     )
-    number = "".join(tracking_number.split()).upper()[:64]
+    number = tracking_number_clean(tracking_number)[:64]
     by_parcel = is_ratelimited(
-        request, group="track-parcel", key=lambda group, request: number,
-        rate=limits["LOOKUP_RATE_PER_PARCEL"], increment=True,
+        request,
+        group="track-parcel",
+        key=lambda group, request: number,
+        rate=limits["LOOKUP_RATE_PER_PARCEL"],
+        increment=True,
     )
     return by_client or by_parcel
 
@@ -73,7 +82,9 @@ def track(request):
     A POST, so the contact never lands in a URL or a log. Wrong number and wrong contact get the
     same answer; lookups are limited per client and per tracking number.
     """
-    form = TrackForm(request.POST or None, initial={"tracking_number": request.GET.get("number", "")})
+    form = TrackForm(
+        request.POST or None, initial={"tracking_number": request.GET.get("number", "")}
+    )
     status = 200
     if request.method == "POST" and form.is_valid():
         number = form.cleaned_data["tracking_number"]

@@ -10,15 +10,28 @@ from datetime import datetime, timedelta
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from apps.shipments.normalize import canonical_status, delay_reason
+from apps.shipments.normalize import canonical_status, delay_reason, tracking_number_clean
 
 KNOWN_FIELDS = (
-    "event_id", "tracking_number", "order_reference", "status", "substatus", "occurred_at",
-    "location", "message", "estimate_start", "estimate_end",
+    "event_id",
+    "tracking_number",
+    "order_reference",
+    "status",
+    "substatus",
+    "occurred_at",
+    "location",
+    "message",
+    "estimate_start",
+    "estimate_end",
 )
 _LIMITS = {
-    "event_id": 128, "tracking_number": 64, "order_reference": 64, "status": 120,
-    "substatus": 120, "location": 120, "message": 300,
+    "event_id": 128,
+    "tracking_number": 64,
+    "order_reference": 64,
+    "status": 120,
+    "substatus": 120,
+    "location": 120,
+    "message": 300,
 }
 _REQUIRED = ("event_id", "tracking_number", "status", "occurred_at")
 # A scanner clock a little ahead is normal; a day ahead is a bad row.
@@ -97,7 +110,9 @@ def event_parse(item, *, index: int, now: datetime) -> tuple[EventIn | None, lis
     estimate_start = _datetime(item.get("estimate_start"), "estimate_start", errors, index)
     estimate_end = _datetime(item.get("estimate_end"), "estimate_end", errors, index)
     if (estimate_start is None) != (estimate_end is None):
-        errors.append(FieldError(index, "estimate_end", "estimate_start and estimate_end go together"))
+        errors.append(
+            FieldError(index, "estimate_end", "estimate_start and estimate_end go together")
+        )
     elif estimate_start and estimate_end and estimate_end < estimate_start:
         errors.append(FieldError(index, "estimate_end", "must not be before estimate_start"))
 
@@ -105,14 +120,16 @@ def event_parse(item, *, index: int, now: datetime) -> tuple[EventIn | None, lis
     if text.get("status"):
         status = canonical_status(text["status"], text.get("substatus", ""))
         if status is None:
-            errors.append(FieldError(index, "status", f"unknown carrier status '{text['status'][:40]}'"))
+            errors.append(
+                FieldError(index, "status", f"unknown carrier status '{text['status'][:40]}'")
+            )
     if errors:
         return None, errors
     extra = {key: value for key, value in item.items() if key not in KNOWN_FIELDS}
     return (
         EventIn(
             carrier_event_id=text["event_id"],
-            tracking_number=text["tracking_number"],
+            tracking_number=tracking_number_clean(text["tracking_number"]),
             order_reference=text.get("order_reference", ""),
             raw_status=text["status"],
             raw_substatus=text.get("substatus", ""),
@@ -129,7 +146,9 @@ def event_parse(item, *, index: int, now: datetime) -> tuple[EventIn | None, lis
     )
 
 
-def events_parse(items: list, *, now: datetime | None = None) -> tuple[list[EventIn], list[FieldError]]:
+def events_parse(
+    items: list, *, now: datetime | None = None
+) -> tuple[list[EventIn], list[FieldError]]:
     now = now or timezone.now()
     events, errors = [], []
     for index, item in enumerate(items):

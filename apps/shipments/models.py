@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -22,9 +23,7 @@ class ShipmentStatus(models.TextChoices):
 
 
 # Statuses after which a parcel no longer moves: promise watch and stale-scan checks skip them.
-FINAL_STATUSES = frozenset(
-    {ShipmentStatus.DELIVERED, ShipmentStatus.RETURNED, ShipmentStatus.LOST}
-)
+FINAL_STATUSES = frozenset({ShipmentStatus.DELIVERED, ShipmentStatus.RETURNED, ShipmentStatus.LOST})
 
 
 OPEN_UNFLAGGED = ~Q(status__in=["delivered", "returned", "lost"]) & Q(is_delayed=False)
@@ -129,7 +128,11 @@ class Customer(TimeStampedModel):
 
     class Meta:
         ordering = ["name"]
-        indexes = [models.Index(fields=["email"]), models.Index(fields=["phone"])]
+        indexes = [
+            # Customers are found by email in any case (API, imports, the tracking page).
+            models.Index(Lower("email"), name="customer_email_lower_idx"),
+            models.Index(fields=["phone"]),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=~Q(email="") | ~Q(phone=""), name="customer_has_contact"
@@ -141,7 +144,10 @@ class Customer(TimeStampedModel):
 
 
 class Shipment(TimeStampedModel):
-    carrier = models.ForeignKey(Carrier, on_delete=models.PROTECT, related_name="shipments")
+    # No index of its own: the unique (carrier, number, order) and (carrier, status) lead with it.
+    carrier = models.ForeignKey(
+        Carrier, on_delete=models.PROTECT, related_name="shipments", db_index=False
+    )
     tracking_number = models.CharField(max_length=64)
     # Carriers recycle tracking numbers: the order reference tells two parcels apart.
     order_reference = models.CharField(max_length=64)
@@ -204,7 +210,8 @@ class Shipment(TimeStampedModel):
                 name="shipment_estimate_window_ordered",
             ),
             models.CheckConstraint(
-                condition=Q(is_delayed=False) | (~Q(delay_reason="") & Q(delay_detected_at__isnull=False)),
+                condition=Q(is_delayed=False)
+                | (~Q(delay_reason="") & Q(delay_detected_at__isnull=False)),
                 name="shipment_delay_has_reason",
             ),
             models.CheckConstraint(
@@ -339,7 +346,6 @@ class TrackingEvent(models.Model):
     @property
     def is_matched(self) -> bool:
         return self.shipment_id is not None
-
 
 
 class WebhookDelivery(models.Model):

@@ -51,7 +51,10 @@ _STATUS = {
 }
 
 _DETECTED_BY_US = {
-    DelayReason.NO_SCAN, DelayReason.WINDOW_PASSED, DelayReason.ESTIMATE_LATE, DelayReason.UNKNOWN
+    DelayReason.NO_SCAN,
+    DelayReason.WINDOW_PASSED,
+    DelayReason.ESTIMATE_LATE,
+    DelayReason.UNKNOWN,
 }
 
 # AfterShip subtags and EasyPost status details that say why a parcel is late or in trouble.
@@ -113,3 +116,8 @@ def delay_reason(raw_status: str, raw_substatus: str = "") -> str:
 
 def known_statuses() -> list[str]:
     return sorted({status.value for status in ShipmentStatus})
+
+
+def tracking_number_clean(text: str) -> str:
+    """How a customer's typed number is compared: no spaces or hyphens, upper case."""
+    return "".join(ch for ch in text if ch not in " -").upper()

@@ -1,6 +1,7 @@
 from django.db.models import QuerySet
 
 from apps.shipments.models import Shipment, TrackingEvent
+from apps.shipments.normalize import tracking_number_clean
 
 
 def shipment_timeline(*, shipment: Shipment, limit: int = 30) -> QuerySet[TrackingEvent]:
@@ -13,7 +14,7 @@ def shipment_find_for_customer(*, tracking_number: str, contact: str) -> Shipmen
 
     None when the number, the contact, or both are wrong: the caller must not tell which.
     """
-    tracking_number = tracking_number.strip().replace(" ", "").replace("-", "")
+    tracking_number = tracking_number_clean(tracking_number)
     contact = contact.strip()
     if not tracking_number or not contact:
         return None
@@ -34,9 +35,7 @@ def shipment_find_for_customer(*, tracking_number: str, contact: str) -> Shipmen
 
 
 def shipment_get_for_customer_page(*, shipment_id: int) -> Shipment | None:
-    return (
-        Shipment.objects.select_related("customer", "carrier").filter(pk=shipment_id).first()
-    )
+    return Shipment.objects.select_related("customer", "carrier").filter(pk=shipment_id).first()
 
 
 def shipment_estimates(*, shipment: Shipment, limit: int = 10):

@@ -18,6 +18,7 @@ from apps.shipments.intake import EventIn
 from apps.shipments.models import (
     FINAL_STATUSES,
     Carrier,
+    Customer,
     DelayReason,
     EstimateRevision,
     Shipment,
@@ -25,6 +26,7 @@ from apps.shipments.models import (
     TrackingEvent,
     WebhookDelivery,
 )
+from apps.shipments.normalize import tracking_number_clean
 from apps.shipments.telling import stages_tell
 
 S = ShipmentStatus
@@ -124,7 +126,9 @@ def _estimate_set(shipment, *, start, end, source, reason, now, revisions, stage
     if had_estimate:
         stages.append((shipment.pk, STAGE_ESTIMATE_REVISED))
     late = end > shipment.promised_end and not shipment.is_final
-    if late and delay_mark(shipment=shipment, reason=DelayReason.ESTIMATE_LATE, now=now):
+    if shipment.is_delayed:
+        delay_measure(shipment=shipment, now=now)  # a known delay: the new estimate sizes it
+    elif late and delay_mark(shipment=shipment, reason=DelayReason.ESTIMATE_LATE, now=now):
         stages.append((shipment.pk, STAGE_DELAYED))
 
 
@@ -226,60 +230,44 @@ def events_ingest(
     unique: dict[str, EventIn] = {}
     for event in events:
         unique.setdefault(event.carrier_event_id, event)
-    existing = set(
-        TrackingEvent.objects.filter(
-            carrier=carrier, carrier_event_id__in=list(unique)
-        ).values_list("carrier_event_id", flat=True)
-    )
-    fresh = [event for event_id, event in unique.items() if event_id not in existing]
-    result.duplicates = len(events) - len(fresh)
-    if not fresh:
-        return result
-
-    matches = _match(carrier, fresh)
-    rows = []
-    for event in fresh:
-        shipment_id = matches.get((event.tracking_number, event.order_reference))
-        if shipment_id is None:
-            result.unmatched += 1
-        rows.append(
-            TrackingEvent(
-                carrier=carrier,
-                shipment_id=shipment_id,
-                tracking_number=event.tracking_number,
-                carrier_event_id=event.carrier_event_id,
-                raw_status=event.raw_status,
-                raw_substatus=event.raw_substatus,
-                status=event.status,
-                delay_reason=event.delay_reason,
-                message=event.message,
-                location=event.location,
-                occurred_at=event.occurred_at,
-                received_at=now,
-                estimate_start=event.estimate_start,
-                estimate_end=event.estimate_end,
-                payload=event.payload,
-            )
-        )
-    bulk_insert_rows(TrackingEvent, rows, ignore_conflicts=True)
-    # A parallel request may have stored some of the same events between our read and our
-    # insert; ON CONFLICT skipped those, so only rows stamped with our `now` are ours to fold.
-    stored = set(
-        TrackingEvent.objects.filter(
+    matches = _match(carrier, list(unique.values()))
+    rows = [
+        TrackingEvent(
             carrier=carrier,
-            carrier_event_id__in=[event.carrier_event_id for event in fresh],
+            shipment_id=matches.get((event.tracking_number, event.order_reference)),
+            tracking_number=event.tracking_number,
+            carrier_event_id=event.carrier_event_id,
+            raw_status=event.raw_status,
+            raw_substatus=event.raw_substatus,
+            status=event.status,
+            delay_reason=event.delay_reason,
+            message=event.message,
+            location=event.location,
+            occurred_at=event.occurred_at,
             received_at=now,
-        ).values_list("carrier_event_id", flat=True)
+            estimate_start=event.estimate_start,
+            estimate_end=event.estimate_end,
+            payload=event.payload,
+        )
+        for event in unique.values()
+    ]
+    # Only the rows the database took are ours to fold: one stored by an earlier delivery or a
+    # parallel request in the meantime is skipped by the unique constraint, not overwritten.
+    stored = set(
+        bulk_insert_rows(
+            TrackingEvent, rows, unique_field="carrier_event_id", scope={"carrier": carrier}
+        )
     )
-    if len(stored) != len(fresh):
-        result.duplicates += len(fresh) - len(stored)
-        fresh = [event for event in fresh if event.carrier_event_id in stored]
+    fresh = [event for event_id, event in unique.items() if event_id in stored]
     result.created = len(fresh)
+    result.duplicates = len(events) - len(fresh)
 
     by_shipment = defaultdict(list)
     for event in fresh:
         shipment_id = matches.get((event.tracking_number, event.order_reference))
-        if shipment_id is not None:
+        if shipment_id is None:
+            result.unmatched += 1
+        else:
             by_shipment[shipment_id].append(event)
     shipments_fold(
         shipment_ids=list(by_shipment), events_by_shipment=by_shipment, now=now, result=result
@@ -371,6 +359,7 @@ def shipment_create(
     Refuses a duplicate (carrier, tracking number, order reference) with ShipmentExists.
     """
     now = now or timezone.now()
+    tracking_number = tracking_number_clean(tracking_number)
     if promised_end < promised_start:
         raise PromiseWindowInvalid()
     if Shipment.objects.filter(
@@ -395,3 +384,22 @@ def shipment_create(
     stages_tell(stages=result.stages, now=now)
     shipment.refresh_from_db()
     return shipment
+
+
+def customer_get_or_create(
+    *, name: str, email: str, phone: str, language: str, channel: str
+) -> Customer:
+    """The customer with this email (any case) or, given no email, this phone; else a new one.
+
+    An existing customer is reused as they are: their stored preferences stay theirs.
+    """
+    existing = None
+    if email:
+        existing = Customer.objects.filter(email__iexact=email).order_by("id").first()
+    elif phone:
+        existing = Customer.objects.filter(phone=phone).order_by("id").first()
+    if existing is not None:
+        return existing
+    return Customer.objects.create(
+        name=name, email=email, phone=phone, language=language, channel=channel
+    )

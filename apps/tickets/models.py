@@ -19,8 +19,12 @@ class TicketStatus(models.TextChoices):
 # Allowed moves are data (django-oscar's pipeline): new → open ⇄ pending_customer → resolved →
 # closed, reopening from resolved.
 TICKET_TRANSITIONS = {
-    TicketStatus.NEW: {TicketStatus.OPEN, TicketStatus.PENDING_CUSTOMER, TicketStatus.RESOLVED,
-                       TicketStatus.CLOSED},
+    TicketStatus.NEW: {
+        TicketStatus.OPEN,
+        TicketStatus.PENDING_CUSTOMER,
+        TicketStatus.RESOLVED,
+        TicketStatus.CLOSED,
+    },
     TicketStatus.OPEN: {TicketStatus.PENDING_CUSTOMER, TicketStatus.RESOLVED},
     TicketStatus.PENDING_CUSTOMER: {TicketStatus.OPEN, TicketStatus.RESOLVED},
     TicketStatus.RESOLVED: {TicketStatus.OPEN, TicketStatus.CLOSED},
@@ -61,9 +65,7 @@ class Ticket(TimeStampedModel):
     subject = models.CharField(max_length=200)
     category = models.CharField(max_length=20, choices=TicketCategory.choices)
     language = models.CharField(max_length=8, choices=settings.LANGUAGES, default="ko")
-    status = models.CharField(
-        max_length=20, choices=TicketStatus.choices, default=TicketStatus.NEW
-    )
+    status = models.CharField(max_length=20, choices=TicketStatus.choices, default=TicketStatus.NEW)
     priority = models.PositiveSmallIntegerField(
         choices=TicketPriority.choices, default=TicketPriority.NORMAL
     )

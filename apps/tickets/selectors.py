@@ -30,4 +30,3 @@ def ticket_get_for_token(*, token: str) -> Ticket | None:
         )
         .first()
     )
-

@@ -75,7 +75,10 @@ def ticket_open(
         created_at=now,
     )
     TicketEvent.objects.create(
-        ticket=ticket, kind=TicketEventKind.CREATED, actor=actor, to_value=TicketStatus.NEW,
+        ticket=ticket,
+        kind=TicketEventKind.CREATED,
+        actor=actor,
+        to_value=TicketStatus.NEW,
         created_at=now,
     )
     return ticket, token
@@ -122,8 +125,13 @@ def ticket_transition(
     locked.status = to_status
     locked.save(update_fields=list(dict.fromkeys(fields)))
     TicketEvent.objects.create(
-        ticket=locked, kind=TicketEventKind.STATUS_CHANGED, actor=actor,
-        from_value=from_status, to_value=to_status, note=note[:500], created_at=now,
+        ticket=locked,
+        kind=TicketEventKind.STATUS_CHANGED,
+        actor=actor,
+        from_value=from_status,
+        to_value=to_status,
+        note=note[:500],
+        created_at=now,
     )
     return locked
 
@@ -145,8 +153,12 @@ def ticket_reply(
     now = now or timezone.now()
     locked = Ticket.objects.select_for_update().get(pk=ticket.pk)
     message = Message.objects.create(
-        ticket=locked, author_kind=author_kind, author=author, is_internal=is_internal,
-        body=body, created_at=now,
+        ticket=locked,
+        author_kind=author_kind,
+        author=author,
+        is_internal=is_internal,
+        body=body,
+        created_at=now,
     )
     fields = ["updated_at"]
     if author_kind == MessageAuthor.AGENT and not is_internal and not locked.first_responded_at:
@@ -158,7 +170,9 @@ def ticket_reply(
     locked.save(update_fields=fields)
     kind = {
         MessageAuthor.CUSTOMER: TicketEventKind.CUSTOMER_REPLIED,
-        MessageAuthor.AGENT: TicketEventKind.NOTE_ADDED if is_internal else TicketEventKind.AGENT_REPLIED,
+        MessageAuthor.AGENT: TicketEventKind.NOTE_ADDED
+        if is_internal
+        else TicketEventKind.AGENT_REPLIED,
     }.get(author_kind)
     if kind:
         TicketEvent.objects.create(ticket=locked, kind=kind, actor=author, created_at=now)

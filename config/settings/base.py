@@ -138,7 +138,9 @@ else:
 # django-ratelimit counts in the default cache. Django's own RedisCache increments atomically but
 # is not on the library's list (W001); without REDIS_URL the in-process cache serves a single
 # process, the embedded default (E003). Production sets REDIS_URL so every web process shares it.
-SILENCED_SYSTEM_CHECKS = ["django_ratelimit.W001"] + ([] if REDIS_URL else ["django_ratelimit.E003"])
+SILENCED_SYSTEM_CHECKS = ["django_ratelimit.W001"] + (
+    [] if REDIS_URL else ["django_ratelimit.E003"]
+)
 
 # --- Task queue -------------------------------------------------------------------------------
 # django-q2 on its ORM broker everywhere: it claims a task with a conditional UPDATE (safe across
@@ -185,6 +187,8 @@ EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Delay Desk <desk@delaydesk.example>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Who writes the words of a notification, by its subject type (base layer → domain by name).
+NOTIFICATION_RENDERERS = {"shipment": "apps.shipments.telling.shipment_message"}
 SMS_BACKEND = env.str("SMS_BACKEND", default="apps.notifications.sms.ConsoleSmsBackend")
 
 # --- API --------------------------------------------------------------------------------------

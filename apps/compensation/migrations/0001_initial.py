@@ -10,195 +10,589 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('shipments', '0001_initial'),
-        ('tickets', '0001_initial'),
+        ("shipments", "0001_initial"),
+        ("tickets", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Budget',
+            name="Budget",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, db_index=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('name', models.CharField(max_length=120)),
-                ('period_start', models.DateField()),
-                ('period_end', models.DateField()),
-                ('currency', models.CharField(choices=[('KRW', 'KRW (₩)'), ('USD', 'USD ($)'), ('EUR', 'EUR (€)'), ('GBP', 'GBP (£)'), ('JPY', 'JPY (¥)')], default='KRW', max_length=3)),
-                ('amount', models.DecimalField(decimal_places=2, max_digits=14)),
-                ('reserved', models.DecimalField(decimal_places=2, default=0, max_digits=14)),
-                ('spent', models.DecimalField(decimal_places=2, default=0, max_digits=14)),
-                ('carrier', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, to='shipments.carrier')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, db_index=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("name", models.CharField(max_length=120)),
+                ("period_start", models.DateField()),
+                ("period_end", models.DateField()),
+                (
+                    "currency",
+                    models.CharField(
+                        choices=[
+                            ("KRW", "KRW (₩)"),
+                            ("USD", "USD ($)"),
+                            ("EUR", "EUR (€)"),
+                            ("GBP", "GBP (£)"),
+                            ("JPY", "JPY (¥)"),
+                        ],
+                        default="KRW",
+                        max_length=3,
+                    ),
+                ),
+                ("amount", models.DecimalField(decimal_places=2, max_digits=14)),
+                ("reserved", models.DecimalField(decimal_places=2, default=0, max_digits=14)),
+                ("spent", models.DecimalField(decimal_places=2, default=0, max_digits=14)),
+                (
+                    "carrier",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        to="shipments.carrier",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-period_start'],
+                "ordering": ["-period_start"],
             },
         ),
         migrations.CreateModel(
-            name='CompensationRule',
+            name="CompensationRule",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, db_index=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('name', models.CharField(max_length=120)),
-                ('preset', models.CharField(choices=[('custom', 'Custom'), ('kr_standard_late', 'Korean standard parcel terms: late'), ('kr_standard_needed_by', 'Korean standard parcel terms: needed on a date'), ('retail_guarantee', 'Retail delivery guarantee'), ('goodwill', 'Goodwill table')], default='custom', max_length=24)),
-                ('description', models.TextField(blank=True)),
-                ('is_active', models.BooleanField(default=True)),
-                ('priority', models.PositiveIntegerField(default=100, help_text='Lower runs first')),
-                ('stacking_group', models.SlugField(default='delay', help_text='One offer per broken promise and group; different groups stack', max_length=40)),
-                ('valid_from', models.DateTimeField(blank=True, null=True)),
-                ('valid_until', models.DateTimeField(blank=True, null=True)),
-                ('version', models.PositiveIntegerField(default=1)),
-                ('min_hours_late', models.PositiveIntegerField(default=0)),
-                ('max_hours_late', models.PositiveIntegerField(blank=True, null=True)),
-                ('min_business_days_late', models.PositiveIntegerField(default=0)),
-                ('promise_types', models.JSONField(blank=True, default=list, help_text="Any of ['estimated', 'guaranteed', 'needed_by']")),
-                ('exempt_faults', models.JSONField(blank=True, default=list, help_text="No offer when the fault is one of ['carrier', 'retailer', 'consignee', 'customs', 'force_majeure', 'unknown']")),
-                ('service_level', models.CharField(blank=True, choices=[('standard', 'Standard'), ('express', 'Express'), ('same_day', 'Same day')], max_length=16)),
-                ('min_order_value', models.DecimalField(blank=True, decimal_places=2, max_digits=14, null=True)),
-                ('max_order_value', models.DecimalField(blank=True, decimal_places=2, max_digits=14, null=True)),
-                ('max_previous_grants', models.PositiveIntegerField(blank=True, help_text='Only when the customer had at most this many compensated delays before', null=True)),
-                ('currency', models.CharField(choices=[('KRW', 'KRW (₩)'), ('USD', 'USD ($)'), ('EUR', 'EUR (€)'), ('GBP', 'GBP (£)'), ('JPY', 'JPY (¥)')], default='KRW', max_length=3)),
-                ('action', models.CharField(choices=[('shipping_refund', 'Refund of the shipping fee'), ('free_shipping', 'Free-shipping coupon'), ('fixed_coupon', 'Coupon (fixed amount)'), ('percent_coupon', 'Coupon (percent)'), ('points', 'Loyalty points'), ('store_credit', 'Store credit'), ('fare_formula', 'Fare × days late × rate, capped')], max_length=20)),
-                ('amount', models.DecimalField(decimal_places=2, default=0, help_text='Fixed amount, points or credit', max_digits=14)),
-                ('percent', models.DecimalField(decimal_places=2, default=Decimal('0'), help_text='Percent of the shipping fee or of the order', max_digits=5, validators=[django.core.validators.MinValueValidator(0), django.core.validators.MaxValueValidator(100)])),
-                ('rate', models.DecimalField(decimal_places=2, default=Decimal('0.50'), help_text='Formula: share of the fare per day late', max_digits=5)),
-                ('cap_fare_multiple', models.DecimalField(decimal_places=2, default=Decimal('2.00'), help_text='Formula: the cap, in multiples of the fare', max_digits=5)),
-                ('coupon_min_order', models.DecimalField(blank=True, decimal_places=2, max_digits=14, null=True)),
-                ('valid_days', models.PositiveIntegerField(default=30, help_text='How long the voucher lasts')),
-                ('per_order_cap', models.DecimalField(blank=True, decimal_places=2, max_digits=14, null=True)),
-                ('approval_threshold', models.DecimalField(decimal_places=2, default=Decimal('10000'), help_text='Offers above this wait for a manager', max_digits=14)),
-                ('carrier', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, to='shipments.carrier')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, db_index=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("name", models.CharField(max_length=120)),
+                (
+                    "preset",
+                    models.CharField(
+                        choices=[
+                            ("custom", "Custom"),
+                            ("kr_standard_late", "Korean standard parcel terms: late"),
+                            (
+                                "kr_standard_needed_by",
+                                "Korean standard parcel terms: needed on a date",
+                            ),
+                            ("retail_guarantee", "Retail delivery guarantee"),
+                            ("goodwill", "Goodwill table"),
+                        ],
+                        default="custom",
+                        max_length=24,
+                    ),
+                ),
+                ("description", models.TextField(blank=True)),
+                ("is_active", models.BooleanField(default=True)),
+                (
+                    "priority",
+                    models.PositiveIntegerField(default=100, help_text="Lower runs first"),
+                ),
+                (
+                    "stacking_group",
+                    models.SlugField(
+                        default="delay",
+                        help_text="One offer per broken promise and group; different groups stack",
+                        max_length=40,
+                    ),
+                ),
+                ("valid_from", models.DateTimeField(blank=True, null=True)),
+                ("valid_until", models.DateTimeField(blank=True, null=True)),
+                ("version", models.PositiveIntegerField(default=1)),
+                ("min_hours_late", models.PositiveIntegerField(default=0)),
+                ("max_hours_late", models.PositiveIntegerField(blank=True, null=True)),
+                ("min_business_days_late", models.PositiveIntegerField(default=0)),
+                (
+                    "promise_types",
+                    models.JSONField(
+                        blank=True,
+                        default=list,
+                        help_text="Any of ['estimated', 'guaranteed', 'needed_by']",
+                    ),
+                ),
+                (
+                    "exempt_faults",
+                    models.JSONField(
+                        blank=True,
+                        default=list,
+                        help_text="No offer when the fault is one of ['carrier', 'retailer', 'consignee', 'customs', 'force_majeure', 'unknown']",
+                    ),
+                ),
+                (
+                    "service_level",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("standard", "Standard"),
+                            ("express", "Express"),
+                            ("same_day", "Same day"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                (
+                    "min_order_value",
+                    models.DecimalField(blank=True, decimal_places=2, max_digits=14, null=True),
+                ),
+                (
+                    "max_order_value",
+                    models.DecimalField(blank=True, decimal_places=2, max_digits=14, null=True),
+                ),
+                (
+                    "max_previous_grants",
+                    models.PositiveIntegerField(
+                        blank=True,
+                        help_text="Only when the customer had at most this many compensated delays before",
+                        null=True,
+                    ),
+                ),
+                (
+                    "currency",
+                    models.CharField(
+                        choices=[
+                            ("KRW", "KRW (₩)"),
+                            ("USD", "USD ($)"),
+                            ("EUR", "EUR (€)"),
+                            ("GBP", "GBP (£)"),
+                            ("JPY", "JPY (¥)"),
+                        ],
+                        default="KRW",
+                        max_length=3,
+                    ),
+                ),
+                (
+                    "action",
+                    models.CharField(
+                        choices=[
+                            ("shipping_refund", "Refund of the shipping fee"),
+                            ("free_shipping", "Free-shipping coupon"),
+                            ("fixed_coupon", "Coupon (fixed amount)"),
+                            ("percent_coupon", "Coupon (percent)"),
+                            ("points", "Loyalty points"),
+                            ("store_credit", "Store credit"),
+                            ("fare_formula", "Fare × days late × rate, capped"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "amount",
+                    models.DecimalField(
+                        decimal_places=2,
+                        default=0,
+                        help_text="Fixed amount, points or credit",
+                        max_digits=14,
+                    ),
+                ),
+                (
+                    "percent",
+                    models.DecimalField(
+                        decimal_places=2,
+                        default=Decimal("0"),
+                        help_text="Percent of the shipping fee or of the order",
+                        max_digits=5,
+                        validators=[
+                            django.core.validators.MinValueValidator(0),
+                            django.core.validators.MaxValueValidator(100),
+                        ],
+                    ),
+                ),
+                (
+                    "rate",
+                    models.DecimalField(
+                        decimal_places=2,
+                        default=Decimal("0.50"),
+                        help_text="Formula: share of the fare per day late",
+                        max_digits=5,
+                    ),
+                ),
+                (
+                    "cap_fare_multiple",
+                    models.DecimalField(
+                        decimal_places=2,
+                        default=Decimal("2.00"),
+                        help_text="Formula: the cap, in multiples of the fare",
+                        max_digits=5,
+                    ),
+                ),
+                (
+                    "coupon_min_order",
+                    models.DecimalField(blank=True, decimal_places=2, max_digits=14, null=True),
+                ),
+                (
+                    "valid_days",
+                    models.PositiveIntegerField(default=30, help_text="How long the voucher lasts"),
+                ),
+                (
+                    "per_order_cap",
+                    models.DecimalField(blank=True, decimal_places=2, max_digits=14, null=True),
+                ),
+                (
+                    "approval_threshold",
+                    models.DecimalField(
+                        decimal_places=2,
+                        default=Decimal("10000"),
+                        help_text="Offers above this wait for a manager",
+                        max_digits=14,
+                    ),
+                ),
+                (
+                    "carrier",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        to="shipments.carrier",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['priority', 'id'],
+                "ordering": ["priority", "id"],
             },
         ),
         migrations.CreateModel(
-            name='Offer',
+            name="Offer",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('rule_version', models.PositiveIntegerField(blank=True, null=True)),
-                ('stacking_group', models.SlugField(default='delay', max_length=40)),
-                ('kind', models.CharField(choices=[('shipping_refund', 'Refund of the shipping fee'), ('free_shipping', 'Free-shipping coupon'), ('fixed_coupon', 'Coupon (fixed amount)'), ('percent_coupon', 'Coupon (percent)'), ('points', 'Loyalty points'), ('store_credit', 'Store credit'), ('fare_formula', 'Fare × days late × rate, capped')], max_length=20)),
-                ('currency', models.CharField(choices=[('KRW', 'KRW (₩)'), ('USD', 'USD ($)'), ('EUR', 'EUR (€)'), ('GBP', 'GBP (£)'), ('JPY', 'JPY (¥)')], default='KRW', max_length=3)),
-                ('amount', models.DecimalField(decimal_places=2, max_digits=14)),
-                ('explanation', models.TextField()),
-                ('status', models.CharField(choices=[('proposed', 'Proposed'), ('approved', 'Approved'), ('rejected', 'Rejected'), ('issued', 'Offered to the customer'), ('accepted', 'Accepted'), ('declined', 'Declined'), ('expired', 'Expired')], default='proposed', max_length=12)),
-                ('manual_reason', models.CharField(blank=True, max_length=300)),
-                ('decided_at', models.DateTimeField(blank=True, null=True)),
-                ('decision_reason', models.CharField(blank=True, max_length=300)),
-                ('issued_at', models.DateTimeField(blank=True, null=True)),
-                ('responded_at', models.DateTimeField(blank=True, null=True)),
-                ('expires_at', models.DateTimeField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(db_index=True, default=django.utils.timezone.now)),
-                ('budget', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='offers', to='compensation.budget')),
-                ('decided_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='decided_offers', to=settings.AUTH_USER_MODEL)),
-                ('proposed_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='proposed_offers', to=settings.AUTH_USER_MODEL)),
-                ('rule', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='offers', to='compensation.compensationrule')),
-                ('shipment', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='offers', to='shipments.shipment')),
-                ('ticket', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='offers', to='tickets.ticket')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("rule_version", models.PositiveIntegerField(blank=True, null=True)),
+                ("stacking_group", models.SlugField(default="delay", max_length=40)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("shipping_refund", "Refund of the shipping fee"),
+                            ("free_shipping", "Free-shipping coupon"),
+                            ("fixed_coupon", "Coupon (fixed amount)"),
+                            ("percent_coupon", "Coupon (percent)"),
+                            ("points", "Loyalty points"),
+                            ("store_credit", "Store credit"),
+                            ("fare_formula", "Fare × days late × rate, capped"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "currency",
+                    models.CharField(
+                        choices=[
+                            ("KRW", "KRW (₩)"),
+                            ("USD", "USD ($)"),
+                            ("EUR", "EUR (€)"),
+                            ("GBP", "GBP (£)"),
+                            ("JPY", "JPY (¥)"),
+                        ],
+                        default="KRW",
+                        max_length=3,
+                    ),
+                ),
+                ("amount", models.DecimalField(decimal_places=2, max_digits=14)),
+                ("explanation", models.TextField()),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("proposed", "Proposed"),
+                            ("approved", "Approved"),
+                            ("rejected", "Rejected"),
+                            ("issued", "Offered to the customer"),
+                            ("accepted", "Accepted"),
+                            ("declined", "Declined"),
+                            ("expired", "Expired"),
+                        ],
+                        default="proposed",
+                        max_length=12,
+                    ),
+                ),
+                ("manual_reason", models.CharField(blank=True, max_length=300)),
+                ("decided_at", models.DateTimeField(blank=True, null=True)),
+                ("decision_reason", models.CharField(blank=True, max_length=300)),
+                ("issued_at", models.DateTimeField(blank=True, null=True)),
+                ("responded_at", models.DateTimeField(blank=True, null=True)),
+                ("expires_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "created_at",
+                    models.DateTimeField(db_index=True, default=django.utils.timezone.now),
+                ),
+                (
+                    "budget",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="offers",
+                        to="compensation.budget",
+                    ),
+                ),
+                (
+                    "decided_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="decided_offers",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "proposed_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="proposed_offers",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "rule",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="offers",
+                        to="compensation.compensationrule",
+                    ),
+                ),
+                (
+                    "shipment",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="offers",
+                        to="shipments.shipment",
+                    ),
+                ),
+                (
+                    "ticket",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="offers",
+                        to="tickets.ticket",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-id'],
-                'permissions': [('propose_offer', 'Can propose compensation'), ('approve_offer', 'Can approve or reject compensation'), ('export_compensation', 'Can export compensation cost')],
+                "ordering": ["-created_at", "-id"],
+                "permissions": [
+                    ("propose_offer", "Can propose compensation"),
+                    ("approve_offer", "Can approve or reject compensation"),
+                    ("export_compensation", "Can export compensation cost"),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='OfferEvent',
+            name="OfferEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('from_status', models.CharField(blank=True, max_length=12)),
-                ('to_status', models.CharField(max_length=12)),
-                ('note', models.CharField(blank=True, max_length=500)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, to=settings.AUTH_USER_MODEL)),
-                ('offer', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='events', to='compensation.offer')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("from_status", models.CharField(blank=True, max_length=12)),
+                ("to_status", models.CharField(max_length=12)),
+                ("note", models.CharField(blank=True, max_length=500)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "offer",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="events",
+                        to="compensation.offer",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['created_at', 'id'],
+                "ordering": ["created_at", "id"],
             },
         ),
         migrations.CreateModel(
-            name='Voucher',
+            name="Voucher",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=32, unique=True)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('redeemed_at', models.DateTimeField(blank=True, null=True)),
-                ('offer', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='voucher', to='compensation.offer')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.CharField(max_length=32, unique=True)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("redeemed_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "offer",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="voucher",
+                        to="compensation.offer",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at'],
+                "ordering": ["-created_at"],
             },
         ),
         migrations.AddConstraint(
-            model_name='budget',
-            constraint=models.CheckConstraint(condition=models.Q(('period_end__gte', models.F('period_start'))), name='budget_period_ordered'),
+            model_name="budget",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("period_end__gte", models.F("period_start"))),
+                name="budget_period_ordered",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='budget',
-            constraint=models.CheckConstraint(condition=models.Q(('reserved__gte', 0), ('spent__gte', 0), ('amount__gte', 0)), name='budget_amounts_not_negative'),
+            model_name="budget",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("reserved__gte", 0), ("spent__gte", 0), ("amount__gte", 0)),
+                name="budget_amounts_not_negative",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='budget',
-            constraint=models.CheckConstraint(condition=models.Q(('amount__gte', django.db.models.expressions.CombinedExpression(models.F('reserved'), '+', models.F('spent')))), name='budget_never_exceeded'),
+            model_name="budget",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    (
+                        "amount__gte",
+                        django.db.models.expressions.CombinedExpression(
+                            models.F("reserved"), "+", models.F("spent")
+                        ),
+                    )
+                ),
+                name="budget_never_exceeded",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='budget',
-            constraint=models.UniqueConstraint(condition=models.Q(('carrier__isnull', True)), fields=('period_start', 'currency'), name='budget_one_general_per_period'),
+            model_name="budget",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("carrier__isnull", True)),
+                fields=("period_start", "currency"),
+                name="budget_one_general_per_period",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='budget',
-            constraint=models.UniqueConstraint(condition=models.Q(('carrier__isnull', False)), fields=('period_start', 'currency', 'carrier'), name='budget_one_per_carrier_per_period'),
+            model_name="budget",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("carrier__isnull", False)),
+                fields=("period_start", "currency", "carrier"),
+                name="budget_one_per_carrier_per_period",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='compensationrule',
-            constraint=models.CheckConstraint(condition=models.Q(('max_hours_late__isnull', True), ('max_hours_late__gte', models.F('min_hours_late')), _connector='OR'), name='rule_hours_range_ordered'),
+            model_name="compensationrule",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("max_hours_late__isnull", True),
+                    ("max_hours_late__gte", models.F("min_hours_late")),
+                    _connector="OR",
+                ),
+                name="rule_hours_range_ordered",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='compensationrule',
-            constraint=models.CheckConstraint(condition=models.Q(('valid_from__isnull', True), ('valid_until__isnull', True), ('valid_until__gt', models.F('valid_from')), _connector='OR'), name='rule_validity_ordered'),
+            model_name="compensationrule",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("valid_from__isnull", True),
+                    ("valid_until__isnull", True),
+                    ("valid_until__gt", models.F("valid_from")),
+                    _connector="OR",
+                ),
+                name="rule_validity_ordered",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='compensationrule',
-            constraint=models.CheckConstraint(condition=models.Q(('percent__gte', 0), ('percent__lte', 100)), name='rule_percent_range'),
+            model_name="compensationrule",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("percent__gte", 0), ("percent__lte", 100)),
+                name="rule_percent_range",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='compensationrule',
-            constraint=models.CheckConstraint(condition=models.Q(('amount__gte', 0), ('rate__gte', 0), ('cap_fare_multiple__gte', 0), ('approval_threshold__gte', 0)), name='rule_amounts_not_negative'),
+            model_name="compensationrule",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("amount__gte", 0),
+                    ("rate__gte", 0),
+                    ("cap_fare_multiple__gte", 0),
+                    ("approval_threshold__gte", 0),
+                ),
+                name="rule_amounts_not_negative",
+            ),
         ),
         migrations.AddIndex(
-            model_name='offer',
-            index=models.Index(fields=['status', 'created_at'], name='compensatio_status_5cd679_idx'),
+            model_name="offer",
+            index=models.Index(
+                fields=["status", "created_at"], name="compensatio_status_5cd679_idx"
+            ),
         ),
         migrations.AddIndex(
-            model_name='offer',
-            index=models.Index(condition=models.Q(('status', 'proposed')), fields=['created_at', 'id'], name='offer_awaiting_approval_idx'),
+            model_name="offer",
+            index=models.Index(
+                condition=models.Q(("status", "proposed")),
+                fields=["created_at", "id"],
+                name="offer_awaiting_approval_idx",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='offer',
-            constraint=models.UniqueConstraint(condition=models.Q(('status__in', ('proposed', 'approved', 'issued', 'accepted'))), fields=('shipment', 'stacking_group'), name='offer_one_live_per_promise'),
+            model_name="offer",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("status__in", ("proposed", "approved", "issued", "accepted"))),
+                fields=("shipment", "stacking_group"),
+                name="offer_one_live_per_promise",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='offer',
-            constraint=models.CheckConstraint(condition=models.Q(('amount__gte', 0)), name='offer_amount_not_negative'),
+            model_name="offer",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("amount__gte", 0)), name="offer_amount_not_negative"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='offer',
-            constraint=models.CheckConstraint(condition=models.Q(('decided_by', models.F('proposed_by')), _negated=True), name='offer_no_self_approval'),
+            model_name="offer",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("decided_by", models.F("proposed_by")), _negated=True),
+                name="offer_no_self_approval",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='offer',
-            constraint=models.CheckConstraint(condition=models.Q(('proposed_by__isnull', True), models.Q(('manual_reason', ''), _negated=True), _connector='OR'), name='offer_manual_has_reason'),
+            model_name="offer",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("proposed_by__isnull", True),
+                    models.Q(("manual_reason", ""), _negated=True),
+                    _connector="OR",
+                ),
+                name="offer_manual_has_reason",
+            ),
         ),
         migrations.AddIndex(
-            model_name='offerevent',
-            index=models.Index(fields=['offer', 'created_at'], name='compensatio_offer_i_bae530_idx'),
+            model_name="offerevent",
+            index=models.Index(
+                fields=["offer", "created_at"], name="compensatio_offer_i_bae530_idx"
+            ),
         ),
     ]

@@ -6,187 +6,465 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='Carrier',
+            name="Carrier",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, db_index=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('code', models.SlugField(max_length=40, unique=True)),
-                ('name', models.CharField(max_length=120)),
-                ('country', models.CharField(help_text='ISO 3166 country code', max_length=2)),
-                ('tracking_url_template', models.URLField(blank=True, help_text='With {tracking_number} where the number goes', max_length=300)),
-                ('webhook_secret', models.CharField(blank=True, max_length=400)),
-                ('stale_after_hours', models.PositiveIntegerField(default=48, help_text='In transit with no scan for this long counts as delayed')),
-                ('is_active', models.BooleanField(default=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, db_index=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("code", models.SlugField(max_length=40, unique=True)),
+                ("name", models.CharField(max_length=120)),
+                ("country", models.CharField(help_text="ISO 3166 country code", max_length=2)),
+                (
+                    "tracking_url_template",
+                    models.URLField(
+                        blank=True,
+                        help_text="With {tracking_number} where the number goes",
+                        max_length=300,
+                    ),
+                ),
+                ("webhook_secret", models.CharField(blank=True, max_length=400)),
+                (
+                    "stale_after_hours",
+                    models.PositiveIntegerField(
+                        default=48,
+                        help_text="In transit with no scan for this long counts as delayed",
+                    ),
+                ),
+                ("is_active", models.BooleanField(default=True)),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='Customer',
+            name="Customer",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, db_index=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('name', models.CharField(max_length=120)),
-                ('email', models.EmailField(blank=True, max_length=254)),
-                ('phone', models.CharField(blank=True, help_text='E.164, e.g. +821012345678', max_length=32)),
-                ('language', models.CharField(choices=[('en', 'English'), ('ko', 'Korean')], default='ko', max_length=8)),
-                ('time_zone', models.CharField(default='Asia/Seoul', max_length=64)),
-                ('channel', models.CharField(choices=[('email', 'Email'), ('sms', 'SMS'), ('both', 'Email and SMS')], default='email', max_length=8)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, db_index=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("name", models.CharField(max_length=120)),
+                ("email", models.EmailField(blank=True, max_length=254)),
+                (
+                    "phone",
+                    models.CharField(
+                        blank=True, help_text="E.164, e.g. +821012345678", max_length=32
+                    ),
+                ),
+                (
+                    "language",
+                    models.CharField(
+                        choices=[("en", "English"), ("ko", "Korean")], default="ko", max_length=8
+                    ),
+                ),
+                ("time_zone", models.CharField(default="Asia/Seoul", max_length=64)),
+                (
+                    "channel",
+                    models.CharField(
+                        choices=[("email", "Email"), ("sms", "SMS"), ("both", "Email and SMS")],
+                        default="email",
+                        max_length=8,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['name'],
-                'indexes': [models.Index(fields=['email'], name='shipments_c_email_5b9c37_idx'), models.Index(fields=['phone'], name='shipments_c_phone_a18003_idx')],
-                'constraints': [models.CheckConstraint(condition=models.Q(models.Q(('email', ''), _negated=True), models.Q(('phone', ''), _negated=True), _connector='OR'), name='customer_has_contact')],
+                "ordering": ["name"],
+                "indexes": [
+                    models.Index(fields=["email"], name="shipments_c_email_5b9c37_idx"),
+                    models.Index(fields=["phone"], name="shipments_c_phone_a18003_idx"),
+                ],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(("email", ""), _negated=True),
+                            models.Q(("phone", ""), _negated=True),
+                            _connector="OR",
+                        ),
+                        name="customer_has_contact",
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Shipment',
+            name="Shipment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, db_index=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('tracking_number', models.CharField(max_length=64)),
-                ('order_reference', models.CharField(max_length=64)),
-                ('service_level', models.CharField(choices=[('standard', 'Standard'), ('express', 'Express'), ('same_day', 'Same day')], default='standard', max_length=16)),
-                ('destination_city', models.CharField(blank=True, max_length=80)),
-                ('destination_postal_code', models.CharField(blank=True, max_length=16)),
-                ('destination_country', models.CharField(default='KR', max_length=2)),
-                ('destination_time_zone', models.CharField(default='Asia/Seoul', max_length=64)),
-                ('currency', models.CharField(choices=[('KRW', 'KRW (₩)'), ('USD', 'USD ($)'), ('EUR', 'EUR (€)'), ('GBP', 'GBP (£)'), ('JPY', 'JPY (¥)')], default='KRW', max_length=3)),
-                ('shipping_fee', models.DecimalField(decimal_places=2, default=0, max_digits=14)),
-                ('order_value', models.DecimalField(decimal_places=2, default=0, max_digits=14)),
-                ('promise_type', models.CharField(choices=[('estimated', 'Estimated date'), ('guaranteed', 'Guaranteed date'), ('needed_by', 'Needed on a date')], default='estimated', max_length=16)),
-                ('promised_start', models.DateTimeField()),
-                ('promised_end', models.DateTimeField()),
-                ('estimate_start', models.DateTimeField(blank=True, null=True)),
-                ('estimate_end', models.DateTimeField(blank=True, null=True)),
-                ('estimate_source', models.CharField(blank=True, max_length=16)),
-                ('status', models.CharField(choices=[('pending', 'Order received'), ('info_received', 'Label created'), ('in_transit', 'In transit'), ('out_for_delivery', 'Out for delivery'), ('attempt_failed', 'Delivery attempt failed'), ('available_for_pickup', 'Ready for pickup'), ('delivered', 'Delivered'), ('exception', 'Problem in transit'), ('returned', 'Returned to sender'), ('lost', 'Lost')], default='pending', max_length=24)),
-                ('raw_status', models.CharField(blank=True, max_length=120)),
-                ('status_changed_at', models.DateTimeField(blank=True, null=True)),
-                ('last_event_at', models.DateTimeField(blank=True, null=True)),
-                ('shipped_at', models.DateTimeField(blank=True, null=True)),
-                ('delivered_at', models.DateTimeField(blank=True, null=True)),
-                ('is_delayed', models.BooleanField(default=False)),
-                ('delay_reason', models.CharField(blank=True, choices=[('sorting_error', 'Sorting error or misroute at the carrier'), ('capacity', 'Carrier over capacity'), ('vehicle', 'Vehicle breakdown'), ('lost', 'Parcel lost'), ('damaged', 'Parcel damaged'), ('retailer', 'Late dispatch by the shop'), ('not_home', 'Nobody at home'), ('wrong_address', 'Address problem'), ('customs', 'Held at customs'), ('weather', 'Weather'), ('force_majeure', 'Force majeure'), ('no_scan', 'No scan for too long'), ('window_passed', 'Promised window passed'), ('estimate_late', 'New estimate beyond the promise'), ('unknown', 'Delay reported by the carrier')], max_length=24)),
-                ('delay_detected_at', models.DateTimeField(blank=True, null=True)),
-                ('delay_hours', models.PositiveIntegerField(default=0)),
-                ('delay_business_days', models.PositiveIntegerField(default=0)),
-                ('carrier', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='shipments', to='shipments.carrier')),
-                ('customer', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='shipments', to='shipments.customer')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, db_index=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("tracking_number", models.CharField(max_length=64)),
+                ("order_reference", models.CharField(max_length=64)),
+                (
+                    "service_level",
+                    models.CharField(
+                        choices=[
+                            ("standard", "Standard"),
+                            ("express", "Express"),
+                            ("same_day", "Same day"),
+                        ],
+                        default="standard",
+                        max_length=16,
+                    ),
+                ),
+                ("destination_city", models.CharField(blank=True, max_length=80)),
+                ("destination_postal_code", models.CharField(blank=True, max_length=16)),
+                ("destination_country", models.CharField(default="KR", max_length=2)),
+                ("destination_time_zone", models.CharField(default="Asia/Seoul", max_length=64)),
+                (
+                    "currency",
+                    models.CharField(
+                        choices=[
+                            ("KRW", "KRW (₩)"),
+                            ("USD", "USD ($)"),
+                            ("EUR", "EUR (€)"),
+                            ("GBP", "GBP (£)"),
+                            ("JPY", "JPY (¥)"),
+                        ],
+                        default="KRW",
+                        max_length=3,
+                    ),
+                ),
+                ("shipping_fee", models.DecimalField(decimal_places=2, default=0, max_digits=14)),
+                ("order_value", models.DecimalField(decimal_places=2, default=0, max_digits=14)),
+                (
+                    "promise_type",
+                    models.CharField(
+                        choices=[
+                            ("estimated", "Estimated date"),
+                            ("guaranteed", "Guaranteed date"),
+                            ("needed_by", "Needed on a date"),
+                        ],
+                        default="estimated",
+                        max_length=16,
+                    ),
+                ),
+                ("promised_start", models.DateTimeField()),
+                ("promised_end", models.DateTimeField()),
+                ("estimate_start", models.DateTimeField(blank=True, null=True)),
+                ("estimate_end", models.DateTimeField(blank=True, null=True)),
+                ("estimate_source", models.CharField(blank=True, max_length=16)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Order received"),
+                            ("info_received", "Label created"),
+                            ("in_transit", "In transit"),
+                            ("out_for_delivery", "Out for delivery"),
+                            ("attempt_failed", "Delivery attempt failed"),
+                            ("available_for_pickup", "Ready for pickup"),
+                            ("delivered", "Delivered"),
+                            ("exception", "Problem in transit"),
+                            ("returned", "Returned to sender"),
+                            ("lost", "Lost"),
+                        ],
+                        default="pending",
+                        max_length=24,
+                    ),
+                ),
+                ("raw_status", models.CharField(blank=True, max_length=120)),
+                ("status_changed_at", models.DateTimeField(blank=True, null=True)),
+                ("last_event_at", models.DateTimeField(blank=True, null=True)),
+                ("shipped_at", models.DateTimeField(blank=True, null=True)),
+                ("delivered_at", models.DateTimeField(blank=True, null=True)),
+                ("is_delayed", models.BooleanField(default=False)),
+                (
+                    "delay_reason",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("sorting_error", "Sorting error or misroute at the carrier"),
+                            ("capacity", "Carrier over capacity"),
+                            ("vehicle", "Vehicle breakdown"),
+                            ("lost", "Parcel lost"),
+                            ("damaged", "Parcel damaged"),
+                            ("retailer", "Late dispatch by the shop"),
+                            ("not_home", "Nobody at home"),
+                            ("wrong_address", "Address problem"),
+                            ("customs", "Held at customs"),
+                            ("weather", "Weather"),
+                            ("force_majeure", "Force majeure"),
+                            ("no_scan", "No scan for too long"),
+                            ("window_passed", "Promised window passed"),
+                            ("estimate_late", "New estimate beyond the promise"),
+                            ("unknown", "Delay reported by the carrier"),
+                        ],
+                        max_length=24,
+                    ),
+                ),
+                ("delay_detected_at", models.DateTimeField(blank=True, null=True)),
+                ("delay_hours", models.PositiveIntegerField(default=0)),
+                ("delay_business_days", models.PositiveIntegerField(default=0)),
+                (
+                    "carrier",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="shipments",
+                        to="shipments.carrier",
+                    ),
+                ),
+                (
+                    "customer",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="shipments",
+                        to="shipments.customer",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at'],
+                "ordering": ["-created_at"],
             },
         ),
         migrations.CreateModel(
-            name='EstimateRevision',
+            name="EstimateRevision",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('estimate_start', models.DateTimeField()),
-                ('estimate_end', models.DateTimeField()),
-                ('source', models.CharField(choices=[('carrier', 'Carrier'), ('prediction', 'Our prediction'), ('agent', 'Agent')], max_length=16)),
-                ('reason', models.CharField(blank=True, max_length=200)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('shipment', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='estimates', to='shipments.shipment')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("estimate_start", models.DateTimeField()),
+                ("estimate_end", models.DateTimeField()),
+                (
+                    "source",
+                    models.CharField(
+                        choices=[
+                            ("carrier", "Carrier"),
+                            ("prediction", "Our prediction"),
+                            ("agent", "Agent"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                ("reason", models.CharField(blank=True, max_length=200)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "shipment",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="estimates",
+                        to="shipments.shipment",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at'],
+                "ordering": ["-created_at"],
             },
         ),
         migrations.CreateModel(
-            name='TrackingEvent',
+            name="TrackingEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('tracking_number', models.CharField(max_length=64)),
-                ('carrier_event_id', models.CharField(max_length=128)),
-                ('raw_status', models.CharField(max_length=120)),
-                ('raw_substatus', models.CharField(blank=True, max_length=120)),
-                ('status', models.CharField(choices=[('pending', 'Order received'), ('info_received', 'Label created'), ('in_transit', 'In transit'), ('out_for_delivery', 'Out for delivery'), ('attempt_failed', 'Delivery attempt failed'), ('available_for_pickup', 'Ready for pickup'), ('delivered', 'Delivered'), ('exception', 'Problem in transit'), ('returned', 'Returned to sender'), ('lost', 'Lost')], max_length=24)),
-                ('delay_reason', models.CharField(blank=True, choices=[('sorting_error', 'Sorting error or misroute at the carrier'), ('capacity', 'Carrier over capacity'), ('vehicle', 'Vehicle breakdown'), ('lost', 'Parcel lost'), ('damaged', 'Parcel damaged'), ('retailer', 'Late dispatch by the shop'), ('not_home', 'Nobody at home'), ('wrong_address', 'Address problem'), ('customs', 'Held at customs'), ('weather', 'Weather'), ('force_majeure', 'Force majeure'), ('no_scan', 'No scan for too long'), ('window_passed', 'Promised window passed'), ('estimate_late', 'New estimate beyond the promise'), ('unknown', 'Delay reported by the carrier')], max_length=24)),
-                ('message', models.CharField(blank=True, max_length=300)),
-                ('location', models.CharField(blank=True, max_length=120)),
-                ('occurred_at', models.DateTimeField()),
-                ('received_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('estimate_start', models.DateTimeField(blank=True, null=True)),
-                ('estimate_end', models.DateTimeField(blank=True, null=True)),
-                ('payload', models.JSONField(blank=True, default=dict)),
-                ('carrier', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='events', to='shipments.carrier')),
-                ('shipment', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='events', to='shipments.shipment')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("tracking_number", models.CharField(max_length=64)),
+                ("carrier_event_id", models.CharField(max_length=128)),
+                ("raw_status", models.CharField(max_length=120)),
+                ("raw_substatus", models.CharField(blank=True, max_length=120)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Order received"),
+                            ("info_received", "Label created"),
+                            ("in_transit", "In transit"),
+                            ("out_for_delivery", "Out for delivery"),
+                            ("attempt_failed", "Delivery attempt failed"),
+                            ("available_for_pickup", "Ready for pickup"),
+                            ("delivered", "Delivered"),
+                            ("exception", "Problem in transit"),
+                            ("returned", "Returned to sender"),
+                            ("lost", "Lost"),
+                        ],
+                        max_length=24,
+                    ),
+                ),
+                (
+                    "delay_reason",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("sorting_error", "Sorting error or misroute at the carrier"),
+                            ("capacity", "Carrier over capacity"),
+                            ("vehicle", "Vehicle breakdown"),
+                            ("lost", "Parcel lost"),
+                            ("damaged", "Parcel damaged"),
+                            ("retailer", "Late dispatch by the shop"),
+                            ("not_home", "Nobody at home"),
+                            ("wrong_address", "Address problem"),
+                            ("customs", "Held at customs"),
+                            ("weather", "Weather"),
+                            ("force_majeure", "Force majeure"),
+                            ("no_scan", "No scan for too long"),
+                            ("window_passed", "Promised window passed"),
+                            ("estimate_late", "New estimate beyond the promise"),
+                            ("unknown", "Delay reported by the carrier"),
+                        ],
+                        max_length=24,
+                    ),
+                ),
+                ("message", models.CharField(blank=True, max_length=300)),
+                ("location", models.CharField(blank=True, max_length=120)),
+                ("occurred_at", models.DateTimeField()),
+                ("received_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("estimate_start", models.DateTimeField(blank=True, null=True)),
+                ("estimate_end", models.DateTimeField(blank=True, null=True)),
+                ("payload", models.JSONField(blank=True, default=dict)),
+                (
+                    "carrier",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="events",
+                        to="shipments.carrier",
+                    ),
+                ),
+                (
+                    "shipment",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="events",
+                        to="shipments.shipment",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-occurred_at', '-id'],
+                "ordering": ["-occurred_at", "-id"],
             },
         ),
         migrations.AddIndex(
-            model_name='shipment',
-            index=models.Index(fields=['tracking_number'], name='shipments_s_trackin_80db53_idx'),
+            model_name="shipment",
+            index=models.Index(fields=["tracking_number"], name="shipments_s_trackin_80db53_idx"),
         ),
         migrations.AddIndex(
-            model_name='shipment',
-            index=models.Index(fields=['order_reference'], name='shipments_s_order_r_c60b6b_idx'),
+            model_name="shipment",
+            index=models.Index(fields=["order_reference"], name="shipments_s_order_r_c60b6b_idx"),
         ),
         migrations.AddIndex(
-            model_name='shipment',
-            index=models.Index(fields=['carrier', 'status'], name='shipments_s_carrier_cea280_idx'),
+            model_name="shipment",
+            index=models.Index(fields=["carrier", "status"], name="shipments_s_carrier_cea280_idx"),
         ),
         migrations.AddIndex(
-            model_name='shipment',
-            index=models.Index(condition=models.Q(('status__in', ['delivered', 'returned', 'lost']), _negated=True), fields=['promised_end'], name='shipment_open_promise_idx'),
+            model_name="shipment",
+            index=models.Index(
+                condition=models.Q(
+                    ("status__in", ["delivered", "returned", "lost"]), _negated=True
+                ),
+                fields=["promised_end"],
+                name="shipment_open_promise_idx",
+            ),
         ),
         migrations.AddIndex(
-            model_name='shipment',
-            index=models.Index(condition=models.Q(('is_delayed', True)), fields=['delay_detected_at'], name='shipment_delayed_idx'),
+            model_name="shipment",
+            index=models.Index(
+                condition=models.Q(("is_delayed", True)),
+                fields=["delay_detected_at"],
+                name="shipment_delayed_idx",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='shipment',
-            constraint=models.UniqueConstraint(fields=('carrier', 'tracking_number', 'order_reference'), name='shipment_unique_per_carrier_order'),
+            model_name="shipment",
+            constraint=models.UniqueConstraint(
+                fields=("carrier", "tracking_number", "order_reference"),
+                name="shipment_unique_per_carrier_order",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='shipment',
-            constraint=models.CheckConstraint(condition=models.Q(('promised_end__gte', models.F('promised_start'))), name='shipment_promise_window_ordered'),
+            model_name="shipment",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("promised_end__gte", models.F("promised_start"))),
+                name="shipment_promise_window_ordered",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='shipment',
-            constraint=models.CheckConstraint(condition=models.Q(('estimate_start__isnull', True), ('estimate_end__isnull', True), ('estimate_end__gte', models.F('estimate_start')), _connector='OR'), name='shipment_estimate_window_ordered'),
+            model_name="shipment",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("estimate_start__isnull", True),
+                    ("estimate_end__isnull", True),
+                    ("estimate_end__gte", models.F("estimate_start")),
+                    _connector="OR",
+                ),
+                name="shipment_estimate_window_ordered",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='shipment',
-            constraint=models.CheckConstraint(condition=models.Q(('is_delayed', False), models.Q(models.Q(('delay_reason', ''), _negated=True), ('delay_detected_at__isnull', False)), _connector='OR'), name='shipment_delay_has_reason'),
+            model_name="shipment",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("is_delayed", False),
+                    models.Q(
+                        models.Q(("delay_reason", ""), _negated=True),
+                        ("delay_detected_at__isnull", False),
+                    ),
+                    _connector="OR",
+                ),
+                name="shipment_delay_has_reason",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='shipment',
-            constraint=models.CheckConstraint(condition=models.Q(('shipping_fee__gte', 0), ('order_value__gte', 0)), name='shipment_money_not_negative'),
+            model_name="shipment",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("shipping_fee__gte", 0), ("order_value__gte", 0)),
+                name="shipment_money_not_negative",
+            ),
         ),
         migrations.AddIndex(
-            model_name='estimaterevision',
-            index=models.Index(fields=['shipment', '-created_at'], name='shipments_e_shipmen_a430c5_idx'),
+            model_name="estimaterevision",
+            index=models.Index(
+                fields=["shipment", "-created_at"], name="shipments_e_shipmen_a430c5_idx"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='estimaterevision',
-            constraint=models.CheckConstraint(condition=models.Q(('estimate_end__gte', models.F('estimate_start'))), name='estimate_revision_window_ordered'),
+            model_name="estimaterevision",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("estimate_end__gte", models.F("estimate_start"))),
+                name="estimate_revision_window_ordered",
+            ),
         ),
         migrations.AddIndex(
-            model_name='trackingevent',
-            index=models.Index(fields=['shipment', '-occurred_at'], name='shipments_t_shipmen_26dba5_idx'),
+            model_name="trackingevent",
+            index=models.Index(
+                fields=["shipment", "-occurred_at"], name="shipments_t_shipmen_26dba5_idx"
+            ),
         ),
         migrations.AddIndex(
-            model_name='trackingevent',
-            index=models.Index(condition=models.Q(('shipment__isnull', True)), fields=['carrier', 'tracking_number'], name='tracking_event_unmatched_idx'),
+            model_name="trackingevent",
+            index=models.Index(
+                condition=models.Q(("shipment__isnull", True)),
+                fields=["carrier", "tracking_number"],
+                name="tracking_event_unmatched_idx",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='trackingevent',
-            constraint=models.UniqueConstraint(fields=('carrier', 'carrier_event_id'), name='tracking_event_unique_per_carrier'),
+            model_name="trackingevent",
+            constraint=models.UniqueConstraint(
+                fields=("carrier", "carrier_event_id"), name="tracking_event_unique_per_carrier"
+            ),
         ),
     ]

@@ -6,66 +6,102 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('shipments', '0001_initial'),
+        ("shipments", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='WebhookDelivery',
+            name="WebhookDelivery",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('webhook_id', models.CharField(max_length=128)),
-                ('received_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('event_count', models.PositiveIntegerField(default=0)),
-                ('created_count', models.PositiveIntegerField(default=0)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("webhook_id", models.CharField(max_length=128)),
+                ("received_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("event_count", models.PositiveIntegerField(default=0)),
+                ("created_count", models.PositiveIntegerField(default=0)),
             ],
             options={
-                'verbose_name_plural': 'webhook deliveries',
-                'ordering': ['-received_at'],
+                "verbose_name_plural": "webhook deliveries",
+                "ordering": ["-received_at"],
             },
         ),
         migrations.RemoveIndex(
-            model_name='shipment',
-            name='shipment_open_promise_idx',
+            model_name="shipment",
+            name="shipment_open_promise_idx",
         ),
         migrations.RemoveIndex(
-            model_name='shipment',
-            name='shipment_delayed_idx',
+            model_name="shipment",
+            name="shipment_delayed_idx",
         ),
         migrations.AddField(
-            model_name='shipment',
-            name='delay_measured_at',
+            model_name="shipment",
+            name="delay_measured_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddIndex(
-            model_name='shipment',
-            index=models.Index(condition=models.Q(models.Q(('status__in', ['delivered', 'returned', 'lost']), _negated=True), ('is_delayed', False)), fields=['promised_end'], name='shipment_watch_promise_idx'),
+            model_name="shipment",
+            index=models.Index(
+                condition=models.Q(
+                    models.Q(("status__in", ["delivered", "returned", "lost"]), _negated=True),
+                    ("is_delayed", False),
+                ),
+                fields=["promised_end"],
+                name="shipment_watch_promise_idx",
+            ),
         ),
         migrations.AddIndex(
-            model_name='shipment',
-            index=models.Index(condition=models.Q(models.Q(('status__in', ['delivered', 'returned', 'lost']), _negated=True), ('is_delayed', False), ('estimate_end__gt', models.F('promised_end'))), fields=['id'], name='shipment_watch_estimate_idx'),
+            model_name="shipment",
+            index=models.Index(
+                condition=models.Q(
+                    models.Q(("status__in", ["delivered", "returned", "lost"]), _negated=True),
+                    ("is_delayed", False),
+                    ("estimate_end__gt", models.F("promised_end")),
+                ),
+                fields=["id"],
+                name="shipment_watch_estimate_idx",
+            ),
         ),
         migrations.AddIndex(
-            model_name='shipment',
-            index=models.Index(condition=models.Q(('is_delayed', False), ('status', 'in_transit')), fields=['carrier', 'last_event_at'], name='shipment_watch_stale_idx'),
+            model_name="shipment",
+            index=models.Index(
+                condition=models.Q(("is_delayed", False), ("status", "in_transit")),
+                fields=["carrier", "last_event_at"],
+                name="shipment_watch_stale_idx",
+            ),
         ),
         migrations.AddIndex(
-            model_name='shipment',
-            index=models.Index(condition=models.Q(('is_delayed', True), models.Q(('status__in', ['delivered', 'returned', 'lost']), _negated=True)), fields=['delay_measured_at'], name='shipment_delayed_open_idx'),
+            model_name="shipment",
+            index=models.Index(
+                condition=models.Q(
+                    ("is_delayed", True),
+                    models.Q(("status__in", ["delivered", "returned", "lost"]), _negated=True),
+                ),
+                fields=["delay_measured_at"],
+                name="shipment_delayed_open_idx",
+            ),
         ),
         migrations.AddField(
-            model_name='webhookdelivery',
-            name='carrier',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='deliveries', to='shipments.carrier'),
+            model_name="webhookdelivery",
+            name="carrier",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="deliveries",
+                to="shipments.carrier",
+            ),
         ),
         migrations.AddIndex(
-            model_name='webhookdelivery',
-            index=models.Index(fields=['received_at'], name='shipments_w_receive_c17376_idx'),
+            model_name="webhookdelivery",
+            index=models.Index(fields=["received_at"], name="shipments_w_receive_c17376_idx"),
         ),
         migrations.AddConstraint(
-            model_name='webhookdelivery',
-            constraint=models.UniqueConstraint(fields=('carrier', 'webhook_id'), name='webhook_delivery_unique_per_carrier'),
+            model_name="webhookdelivery",
+            constraint=models.UniqueConstraint(
+                fields=("carrier", "webhook_id"), name="webhook_delivery_unique_per_carrier"
+            ),
         ),
     ]

@@ -7,120 +7,289 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('shipments', '0001_initial'),
+        ("shipments", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Ticket',
+            name="Ticket",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, db_index=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('reference', models.CharField(max_length=16, unique=True)),
-                ('token_hash', models.CharField(max_length=64, unique=True)),
-                ('token_expires_at', models.DateTimeField(blank=True, null=True)),
-                ('token_revoked_at', models.DateTimeField(blank=True, null=True)),
-                ('subject', models.CharField(max_length=200)),
-                ('category', models.CharField(choices=[('late', 'Parcel is late'), ('lost', 'Parcel is lost'), ('damaged', 'Parcel is damaged'), ('wrong_address', 'Wrong address'), ('failed_delivery', 'Delivery failed'), ('other', 'Something else')], max_length=20)),
-                ('language', models.CharField(choices=[('en', 'English'), ('ko', 'Korean')], default='ko', max_length=8)),
-                ('status', models.CharField(choices=[('new', 'New'), ('open', 'Open'), ('pending_customer', 'Waiting for you'), ('resolved', 'Resolved'), ('closed', 'Closed')], default='new', max_length=20)),
-                ('priority', models.PositiveSmallIntegerField(choices=[(1, 'Low'), (2, 'Normal'), (3, 'High'), (4, 'Urgent')], default=2)),
-                ('is_proactive', models.BooleanField(default=False)),
-                ('first_response_due_at', models.DateTimeField()),
-                ('resolution_due_at', models.DateTimeField()),
-                ('first_responded_at', models.DateTimeField(blank=True, null=True)),
-                ('sla_paused_at', models.DateTimeField(blank=True, null=True)),
-                ('resolved_at', models.DateTimeField(blank=True, null=True)),
-                ('closed_at', models.DateTimeField(blank=True, null=True)),
-                ('last_customer_message_at', models.DateTimeField(blank=True, null=True)),
-                ('assignee', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='assigned_tickets', to=settings.AUTH_USER_MODEL)),
-                ('customer', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='tickets', to='shipments.customer')),
-                ('shipment', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='tickets', to='shipments.shipment')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, db_index=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("reference", models.CharField(max_length=16, unique=True)),
+                ("token_hash", models.CharField(max_length=64, unique=True)),
+                ("token_expires_at", models.DateTimeField(blank=True, null=True)),
+                ("token_revoked_at", models.DateTimeField(blank=True, null=True)),
+                ("subject", models.CharField(max_length=200)),
+                (
+                    "category",
+                    models.CharField(
+                        choices=[
+                            ("late", "Parcel is late"),
+                            ("lost", "Parcel is lost"),
+                            ("damaged", "Parcel is damaged"),
+                            ("wrong_address", "Wrong address"),
+                            ("failed_delivery", "Delivery failed"),
+                            ("other", "Something else"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "language",
+                    models.CharField(
+                        choices=[("en", "English"), ("ko", "Korean")], default="ko", max_length=8
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("new", "New"),
+                            ("open", "Open"),
+                            ("pending_customer", "Waiting for you"),
+                            ("resolved", "Resolved"),
+                            ("closed", "Closed"),
+                        ],
+                        default="new",
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "priority",
+                    models.PositiveSmallIntegerField(
+                        choices=[(1, "Low"), (2, "Normal"), (3, "High"), (4, "Urgent")], default=2
+                    ),
+                ),
+                ("is_proactive", models.BooleanField(default=False)),
+                ("first_response_due_at", models.DateTimeField()),
+                ("resolution_due_at", models.DateTimeField()),
+                ("first_responded_at", models.DateTimeField(blank=True, null=True)),
+                ("sla_paused_at", models.DateTimeField(blank=True, null=True)),
+                ("resolved_at", models.DateTimeField(blank=True, null=True)),
+                ("closed_at", models.DateTimeField(blank=True, null=True)),
+                ("last_customer_message_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "assignee",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="assigned_tickets",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "customer",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="tickets",
+                        to="shipments.customer",
+                    ),
+                ),
+                (
+                    "shipment",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="tickets",
+                        to="shipments.shipment",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['resolution_due_at'],
-                'permissions': [('assign_ticket', 'Can assign tickets to agents')],
+                "ordering": ["resolution_due_at"],
+                "permissions": [("assign_ticket", "Can assign tickets to agents")],
             },
         ),
         migrations.CreateModel(
-            name='Message',
+            name="Message",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('author_kind', models.CharField(choices=[('customer', 'Customer'), ('agent', 'Agent'), ('system', 'Delay Desk')], max_length=10)),
-                ('is_internal', models.BooleanField(default=False)),
-                ('body', models.TextField()),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('author', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, to=settings.AUTH_USER_MODEL)),
-                ('ticket', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='messages', to='tickets.ticket')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "author_kind",
+                    models.CharField(
+                        choices=[
+                            ("customer", "Customer"),
+                            ("agent", "Agent"),
+                            ("system", "Delay Desk"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                ("is_internal", models.BooleanField(default=False)),
+                ("body", models.TextField()),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "author",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "ticket",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="messages",
+                        to="tickets.ticket",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['created_at', 'id'],
+                "ordering": ["created_at", "id"],
             },
         ),
         migrations.CreateModel(
-            name='TicketEvent',
+            name="TicketEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('created', 'Created'), ('status_changed', 'Status changed'), ('assigned', 'Assigned'), ('priority_changed', 'Priority changed'), ('customer_replied', 'Customer replied'), ('agent_replied', 'Agent replied'), ('note_added', 'Internal note added'), ('link_reissued', 'Customer link re-issued'), ('sla_breached', 'SLA breached'), ('compensation', 'Compensation')], max_length=24)),
-                ('from_value', models.CharField(blank=True, max_length=40)),
-                ('to_value', models.CharField(blank=True, max_length=40)),
-                ('note', models.CharField(blank=True, max_length=500)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, to=settings.AUTH_USER_MODEL)),
-                ('ticket', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='events', to='tickets.ticket')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("created", "Created"),
+                            ("status_changed", "Status changed"),
+                            ("assigned", "Assigned"),
+                            ("priority_changed", "Priority changed"),
+                            ("customer_replied", "Customer replied"),
+                            ("agent_replied", "Agent replied"),
+                            ("note_added", "Internal note added"),
+                            ("link_reissued", "Customer link re-issued"),
+                            ("sla_breached", "SLA breached"),
+                            ("compensation", "Compensation"),
+                        ],
+                        max_length=24,
+                    ),
+                ),
+                ("from_value", models.CharField(blank=True, max_length=40)),
+                ("to_value", models.CharField(blank=True, max_length=40)),
+                ("note", models.CharField(blank=True, max_length=500)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "ticket",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="events",
+                        to="tickets.ticket",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['created_at', 'id'],
+                "ordering": ["created_at", "id"],
             },
         ),
         migrations.AddIndex(
-            model_name='ticket',
-            index=models.Index(fields=['status', 'assignee'], name='tickets_tic_status_f8921a_idx'),
+            model_name="ticket",
+            index=models.Index(fields=["status", "assignee"], name="tickets_tic_status_f8921a_idx"),
         ),
         migrations.AddIndex(
-            model_name='ticket',
-            index=models.Index(fields=['customer'], name='tickets_tic_custome_c66646_idx'),
+            model_name="ticket",
+            index=models.Index(fields=["customer"], name="tickets_tic_custome_c66646_idx"),
         ),
         migrations.AddIndex(
-            model_name='ticket',
-            index=models.Index(condition=models.Q(('status__in', ['new', 'open', 'pending_customer'])), fields=['resolution_due_at', 'id'], name='ticket_open_due_idx'),
+            model_name="ticket",
+            index=models.Index(
+                condition=models.Q(("status__in", ["new", "open", "pending_customer"])),
+                fields=["resolution_due_at", "id"],
+                name="ticket_open_due_idx",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='ticket',
-            constraint=models.CheckConstraint(condition=models.Q(('resolution_due_at__gte', models.F('first_response_due_at'))), name='ticket_resolution_after_first_response'),
+            model_name="ticket",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("resolution_due_at__gte", models.F("first_response_due_at"))),
+                name="ticket_resolution_after_first_response",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='ticket',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('status__in', ['resolved', 'closed']), _negated=True), ('resolved_at__isnull', False), _connector='OR'), name='ticket_resolved_has_time'),
+            model_name="ticket",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("status__in", ["resolved", "closed"]), _negated=True),
+                    ("resolved_at__isnull", False),
+                    _connector="OR",
+                ),
+                name="ticket_resolved_has_time",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='ticket',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('status', 'closed'), _negated=True), ('closed_at__isnull', False), _connector='OR'), name='ticket_closed_has_time'),
+            model_name="ticket",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("status", "closed"), _negated=True),
+                    ("closed_at__isnull", False),
+                    _connector="OR",
+                ),
+                name="ticket_closed_has_time",
+            ),
         ),
         migrations.AddIndex(
-            model_name='message',
-            index=models.Index(fields=['ticket', 'created_at'], name='tickets_mes_ticket__6fd683_idx'),
+            model_name="message",
+            index=models.Index(
+                fields=["ticket", "created_at"], name="tickets_mes_ticket__6fd683_idx"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='message',
-            constraint=models.CheckConstraint(condition=models.Q(('author_kind', 'customer'), ('is_internal', True), _negated=True), name='message_customer_never_internal'),
+            model_name="message",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("author_kind", "customer"), ("is_internal", True), _negated=True
+                ),
+                name="message_customer_never_internal",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='message',
-            constraint=models.CheckConstraint(condition=models.Q(('author__isnull', True), ('author_kind', 'agent'), _negated=True), name='message_agent_has_author'),
+            model_name="message",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("author__isnull", True), ("author_kind", "agent"), _negated=True
+                ),
+                name="message_agent_has_author",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='message',
-            constraint=models.CheckConstraint(condition=models.Q(('body', ''), _negated=True), name='message_body_not_empty'),
+            model_name="message",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("body", ""), _negated=True), name="message_body_not_empty"
+            ),
         ),
         migrations.AddIndex(
-            model_name='ticketevent',
-            index=models.Index(fields=['ticket', 'created_at'], name='tickets_tic_ticket__766ceb_idx'),
+            model_name="ticketevent",
+            index=models.Index(
+                fields=["ticket", "created_at"], name="tickets_tic_ticket__766ceb_idx"
+            ),
         ),
     ]

@@ -8,8 +8,11 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         result = delays_sweep()
-        by_reason = ", ".join(f"{reason} {count}" for reason, count in sorted(result.flagged.items()))
+        by_reason = ", ".join(
+            f"{reason} {count}" for reason, count in sorted(result.flagged.items())
+        )
         self.stdout.write(
-            f"flagged {result.total_flagged}" + (f" ({by_reason})" if by_reason else "")
+            f"flagged {result.total_flagged}"
+            + (f" ({by_reason})" if by_reason else "")
             + f"; re-measured {result.remeasured}"
         )
