@@ -5,6 +5,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from apps.core.models import TimeStampedModel
@@ -58,12 +59,14 @@ class CompensationRule(TimeStampedModel):
     promise_types = models.JSONField(
         default=list,
         blank=True,
-        help_text=_("Any of %(choices)s") % {"choices": PromiseType.values},
+        help_text=format_lazy(_("Any of {choices}"), choices=", ".join(PromiseType.values)),
     )
     exempt_faults = models.JSONField(
         default=list,
         blank=True,
-        help_text=_("No offer when the fault is one of %(choices)s") % {"choices": Fault.values},
+        help_text=format_lazy(
+            _("No offer when the fault is one of {choices}"), choices=", ".join(Fault.values)
+        ),
     )
     carrier = models.ForeignKey(Carrier, on_delete=models.PROTECT, null=True, blank=True)
     service_level = models.CharField(max_length=16, choices=ServiceLevel.choices, blank=True)

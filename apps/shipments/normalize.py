@@ -36,8 +36,16 @@ _STATUS = {
     "attempteddelivery": S.ATTEMPT_FAILED,
     "delayed": S.IN_TRANSIT,
     # Korean carriers' scan texts.
-    "집화처리": S.INFO_RECEIVED,
-    "집하": S.INFO_RECEIVED,
+    # Picked up by the carrier: the parcel has left the sender.
+    "집화처리": S.IN_TRANSIT,
+    "집하": S.IN_TRANSIT,
+    "접수": S.INFO_RECEIVED,
+    "발송": S.IN_TRANSIT,
+    "도착": S.IN_TRANSIT,
+    "오분류": S.IN_TRANSIT,
+    "보관": S.AVAILABLE_FOR_PICKUP,
+    "분실": S.LOST,
+    "사고접수": S.EXCEPTION,
     "간선상차": S.IN_TRANSIT,
     "간선하차": S.IN_TRANSIT,
     "이동중": S.IN_TRANSIT,
@@ -79,6 +87,14 @@ _REASON = {
     "vehiclebreakdown": DelayReason.VEHICLE,
     "capacity": DelayReason.CAPACITY,
     "배송지연": DelayReason.UNKNOWN,
+    "오분류": DelayReason.SORTING_ERROR,
+    "분실": DelayReason.LOST,
+    "수취인부재": DelayReason.NOT_HOME,
+    "주소불명": DelayReason.WRONG_ADDRESS,
+    "물량증가": DelayReason.CAPACITY,
+    "차량고장": DelayReason.VEHICLE,
+    "기상악화": DelayReason.WEATHER,
+    "파손": DelayReason.DAMAGED,
     # Our own reason names, except those only our promise watch detects.
     **{
         reason.value.replace("_", ""): reason

@@ -312,11 +312,6 @@ def test_pages_follow_a_browser_asking_for_korean(client, shipment):
     assert "2031년 3월 3일" in html
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="No Korean message catalogue: locale/ko/LC_MESSAGES/django.po does not exist, so the "
-    "Korean pages show English words. Fix: makemessages -l ko, translate, compilemessages.",
-)
 def test_the_korean_page_speaks_korean(client, shipment):
     html = client.get(TRACK_URL, HTTP_ACCEPT_LANGUAGE="ko").content.decode()
 
