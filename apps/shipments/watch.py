@@ -14,11 +14,14 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from apps.core.bulk import bulk_update_rows
+from apps.shipments.estimates import estimate_predict, late_statuses_by_deadline
 from apps.shipments.models import (
     FINAL_STATUSES,
     OPEN_UNFLAGGED,
     Carrier,
     DelayReason,
+    EstimateRevision,
+    ServiceLevel,
     Shipment,
     ShipmentStatus,
 )
@@ -29,8 +32,20 @@ _BATCH = 2000
 # Delay sizes of parcels still moving are re-measured this often.
 REMEASURE_AFTER = timedelta(hours=1)
 # What sizing a delay reads: only these columns are loaded for the thousands flagged at once.
-_SIZE_INPUTS = ["status", "promised_end", "estimate_end", "delivered_at", "destination_time_zone"]
+_SIZE_INPUTS = [
+    "status",
+    "service_level",
+    "promised_end",
+    "estimate_start",
+    "estimate_end",
+    "estimate_source",
+    "delivered_at",
+    "destination_time_zone",
+]
 _FIELDS = [
+    "estimate_start",
+    "estimate_end",
+    "estimate_source",
     "is_delayed",
     "delay_reason",
     "delay_detected_at",
@@ -51,7 +66,9 @@ class SweepResult:
         return sum(self.flagged.values())
 
 
-def _flag(ids: list[int], reason: str, now: datetime, result: SweepResult) -> None:
+def _flag(
+    ids: list[int], reason: str, now: datetime, result: SweepResult, *, predict: bool = False
+) -> None:
     if not ids:
         return
     with transaction.atomic():
@@ -62,14 +79,40 @@ def _flag(ids: list[int], reason: str, now: datetime, result: SweepResult) -> No
             .order_by("pk")
         )
         stages = []
+        revisions = []
         for shipment in rows:
+            if predict:
+                _predict(shipment, now, revisions)
             if delay_mark(shipment=shipment, reason=reason, now=now):
                 shipment.updated_at = now
                 stages.append((shipment.pk, STAGE_DELAYED))
         bulk_update_rows(Shipment, rows, _FIELDS)
+        if revisions:
+            EstimateRevision.objects.bulk_create(revisions)
         stages_tell(stages=stages, now=now)
     if stages:
         result.flagged[reason] = result.flagged.get(reason, 0) + len(stages)
+
+
+def _predict(shipment: Shipment, now: datetime, revisions: list) -> None:
+    """Our estimate from now, unless the carrier's own estimate already says more."""
+    window = estimate_predict(
+        status=shipment.status, service_level=shipment.service_level, since=now
+    )
+    if window is None or (shipment.estimate_end and shipment.estimate_end >= window[1]):
+        return
+    shipment.estimate_start, shipment.estimate_end = window
+    shipment.estimate_source = EstimateRevision.Source.PREDICTION
+    revisions.append(
+        EstimateRevision(
+            shipment=shipment,
+            estimate_start=window[0],
+            estimate_end=window[1],
+            source=EstimateRevision.Source.PREDICTION,
+            reason=f"still {shipment.status} when the promise was near",
+            created_at=now,
+        )
+    )
 
 
 def _in_batches(queryset):
@@ -89,6 +132,21 @@ def delays_sweep(*, now: datetime | None = None) -> SweepResult:
     ).order_by()
     for ids in _in_batches(estimate_late):
         _flag(ids, DelayReason.ESTIMATE_LATE, now, result)
+
+    # Predicted late: where the parcel is now, it cannot arrive before its promise ends. Each
+    # query reads only unflagged open parcels whose promise ends within the status's least
+    # remaining time, so every row it returns is one to flag.
+    for level in ServiceLevel.values:
+        for status, deadline in late_statuses_by_deadline(now, level).items():
+            predicted = Shipment.objects.filter(
+                OPEN_UNFLAGGED,
+                service_level=level,
+                status=status,
+                promised_end__gte=now,
+                promised_end__lt=deadline,
+            ).order_by()
+            for ids in _in_batches(predicted):
+                _flag(ids, DelayReason.ESTIMATE_LATE, now, result, predict=True)
 
     # The promised window has ended and the parcel is not there.
     window_passed = Shipment.objects.filter(OPEN_UNFLAGGED, promised_end__lt=now).order_by()
