@@ -1,5 +1,10 @@
-"""Serve the portal and run the task worker together; Ctrl-C (or either one dying) stops both."""
+"""Serve the portal and run the task worker together; Ctrl-C (or either one dying) stops both.
 
+Each child runs in a process group of its own, so a terminal's Ctrl-C reaches only this script,
+which then stops each group as a whole: the worker's sub-processes go with it, none is orphaned.
+"""
+
+import contextlib
 import os
 import signal
 import subprocess
@@ -11,11 +16,16 @@ ROOT = Path(__file__).resolve().parent.parent
 ADDRESS = os.environ.get("RUN_ADDRESS", "127.0.0.1:8000")
 
 
+def _signal_group(child: subprocess.Popen, sig: int) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(child.pid, sig)
+
+
 def main() -> int:
     manage = [sys.executable, str(ROOT / "manage.py")]
     children = [
-        subprocess.Popen([*manage, "qcluster"], cwd=ROOT),
-        subprocess.Popen([*manage, "runserver", ADDRESS], cwd=ROOT),
+        subprocess.Popen([*manage, "qcluster"], cwd=ROOT, start_new_session=True),
+        subprocess.Popen([*manage, "runserver", ADDRESS], cwd=ROOT, start_new_session=True),
     ]
     print(f"Delay Desk on http://{ADDRESS}/ with the task worker. Ctrl-C stops both.", flush=True)
 
@@ -30,17 +40,19 @@ def main() -> int:
         exit_code = next(child.returncode for child in children if child.poll() is not None)
         print("One of the processes stopped; stopping the other.", file=sys.stderr)
     except KeyboardInterrupt:
-        pass
+        print("\nStopping the web server and the task worker…", flush=True)
     finally:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
         for child in children:
-            if child.poll() is None:
-                child.send_signal(signal.SIGINT)
+            _signal_group(child, signal.SIGTERM)
         deadline = time.monotonic() + 15
         for child in children:
             try:
                 child.wait(timeout=max(0.1, deadline - time.monotonic()))
             except subprocess.TimeoutExpired:
-                child.kill()
+                pass
+            # Whatever of the group is left (a worker mid-task) goes now.
+            _signal_group(child, signal.SIGKILL)
     return exit_code
 
 
