@@ -6,6 +6,8 @@ body 400 (naming each bad event and field; nothing of the batch is written) → 
 
 import json
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.db import transaction
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers
@@ -20,6 +22,7 @@ from apps.shipments.signing import SignatureInvalid, signature_verify
 from apps.shipments.telling import stages_tell
 
 MAX_EVENTS = 1000
+MAX_WEBHOOK_ID = 128  # WebhookDelivery.webhook_id
 
 
 class TrackingWebhookApi(APIView):
@@ -69,7 +72,15 @@ class TrackingWebhookApi(APIView):
         carrier = Carrier.objects.filter(code=carrier_code, is_active=True).first()
         if carrier is None:
             return Response({"detail": "Unknown carrier."}, status=404)
-        body = request._request.body
+        try:
+            body = request._request.body
+        except RequestDataTooBig:
+            limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+            return Response({"detail": f"The body is over {limit} bytes."}, status=413)
+        if len(request.headers.get("webhook-id", "")) > MAX_WEBHOOK_ID:
+            return Response(
+                {"detail": f"webhook-id must be at most {MAX_WEBHOOK_ID} characters."}, status=400
+            )
         try:
             signature_verify(
                 secrets_text=carrier.webhook_secret, body=body, headers=request.headers

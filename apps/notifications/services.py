@@ -40,10 +40,13 @@ class Draft:
     # Empty: rendered at send time by the subject type's renderer (NOTIFICATION_RENDERERS).
     title: str = ""
     body: str = ""
+    # Tells apart repeats of one stage that are news each time (a second new estimate).
+    occurrence: str = ""
 
     @property
     def dedupe_key(self) -> str:
-        return f"{self.subject_type}:{self.subject_id}:{self.stage}:{self.channel}"
+        key = f"{self.subject_type}:{self.subject_id}:{self.stage}:{self.channel}"
+        return f"{key}:{self.occurrence}" if self.occurrence else key
 
 
 def notifications_queue(*, drafts: list[Draft], now: datetime | None = None) -> int:

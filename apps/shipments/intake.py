@@ -101,7 +101,8 @@ def event_parse(item, *, index: int, now: datetime) -> tuple[EventIn | None, lis
             errors.append(FieldError(index, name, f"must be at most {limit} characters"))
         text[name] = value
     for name in _REQUIRED:
-        if name not in item or item.get(name) in (None, ""):
+        value = text.get(name, item.get(name))
+        if value is None or (isinstance(value, str) and not value.strip()):
             errors.append(FieldError(index, name, "is required"))
 
     occurred_at = _datetime(item.get("occurred_at"), "occurred_at", errors, index)

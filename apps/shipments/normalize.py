@@ -8,9 +8,14 @@ from apps.shipments.models import DelayReason, ShipmentStatus
 
 S = ShipmentStatus
 
+
+def _key(text: str) -> str:
+    return "".join(ch for ch in text.strip().lower() if ch not in " -_")
+
+
 _STATUS = {
     # Our own canonical names are always accepted.
-    **{status.value: status for status in ShipmentStatus},
+    **{_key(status.value): status for status in ShipmentStatus},
     # AfterShip tags.
     "pending": S.PENDING,
     "inforeceived": S.INFO_RECEIVED,
@@ -96,11 +101,7 @@ _REASON = {
     "기상악화": DelayReason.WEATHER,
     "파손": DelayReason.DAMAGED,
     # Our own reason names, except those only our promise watch detects.
-    **{
-        reason.value.replace("_", ""): reason
-        for reason in DelayReason
-        if reason not in _DETECTED_BY_US
-    },
+    **{_key(reason.value): reason for reason in DelayReason if reason not in _DETECTED_BY_US},
 }
 
 # Substatuses that change the canonical status itself.
@@ -110,10 +111,6 @@ _SUBSTATUS_STATUS = {
     "exception013": S.LOST,
     "lost": S.LOST,
 }
-
-
-def _key(text: str) -> str:
-    return "".join(ch for ch in text.strip().lower() if ch not in " -_")
 
 
 def canonical_status(raw_status: str, raw_substatus: str = "") -> ShipmentStatus | None:

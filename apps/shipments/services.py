@@ -41,6 +41,10 @@ STATUS_STAGE = {
     S.EXCEPTION: "exception",
 }
 STAGE_DELAYED = "delayed"
+# Reasons our promise watch infers; a reason the carrier states is better and replaces them.
+INFERRED_REASONS = frozenset(
+    {DelayReason.WINDOW_PASSED, DelayReason.ESTIMATE_LATE, DelayReason.NO_SCAN, DelayReason.UNKNOWN}
+)
 STAGE_ESTIMATE_REVISED = "estimate_revised"
 
 # Statuses that mean the parcel has left the sender.
@@ -124,7 +128,8 @@ def _estimate_set(shipment, *, start, end, source, reason, now, revisions, stage
         )
     )
     if had_estimate:
-        stages.append((shipment.pk, STAGE_ESTIMATE_REVISED))
+        # Each new window is news: told once per (shipment, new end date).
+        stages.append((shipment.pk, STAGE_ESTIMATE_REVISED, end.date().isoformat()))
     late = end > shipment.promised_end and not shipment.is_final
     if shipment.is_delayed:
         delay_measure(shipment=shipment, now=now)  # a known delay: the new estimate sizes it
@@ -167,6 +172,9 @@ def history_apply(
             reason = DelayReason.LOST
         if reason and delay_mark(shipment=shipment, reason=reason, now=now):
             stages.append((shipment.pk, STAGE_DELAYED))
+        elif reason and shipment.delay_reason in INFERRED_REASONS and reason != DelayReason.UNKNOWN:
+            # The carrier now says why: its reason replaces the one we inferred.
+            shipment.delay_reason = reason
         if event.estimate_start and event.estimate_end and not shipment.is_final:
             _estimate_set(
                 shipment,
@@ -179,10 +187,16 @@ def history_apply(
                 stages=stages,
             )
 
-    if shipment.status == S.DELIVERED and shipment.is_delayed:
-        # Delivered: the flag clears; the reason and the final size stay for compensation.
-        shipment.is_delayed = False
-        delay_measure(shipment=shipment, now=now)
+    if shipment.status == S.DELIVERED:
+        late = shipment.delivered_at and shipment.delivered_at > shipment.promised_end
+        if shipment.is_delayed or (late and not shipment.delay_reason):
+            # Delivered: the flag clears; the reason and the final size stay for compensation,
+            # also for a parcel that came late before any sweep had flagged it.
+            if not shipment.delay_reason:
+                shipment.delay_reason = DelayReason.WINDOW_PASSED
+                shipment.delay_detected_at = now
+            shipment.is_delayed = False
+            delay_measure(shipment=shipment, now=now)
 
 
 def _match(carrier: Carrier, events: list[EventIn]) -> dict[tuple[str, str], int]:

@@ -47,7 +47,8 @@ def signature_verify(*, secrets_text: str, body: bytes, headers) -> None:
 
 def signature_headers(*, secret: str, body: bytes, webhook_id: str, at: datetime | None = None):
     """Headers a sender puts on a delivery (used by clients, tests and benchmarks)."""
-    at = at or datetime.now(tz=UTC)
+    # The library stamps the time as UTC without converting: hand it UTC.
+    at = (at or datetime.now(tz=UTC)).astimezone(UTC)
     signature = Webhook(secret).sign(msg_id=webhook_id, timestamp=at, data=body.decode("utf-8"))
     return {
         "webhook-id": webhook_id,

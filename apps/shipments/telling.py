@@ -8,6 +8,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 
+from apps.core.names import given_name
 from apps.notifications.models import NotificationChannel
 from apps.notifications.services import Draft, notifications_queue
 from apps.shipments.models import Channel, Customer, Shipment
@@ -40,7 +41,9 @@ def _channels(customer) -> list[tuple[str, str]]:
     return wanted
 
 
-def stage_drafts(*, customer: Customer, shipment_id: int, stage: str) -> list[Draft]:
+def stage_drafts(
+    *, customer: Customer, shipment_id: int, stage: str, occurrence: str = ""
+) -> list[Draft]:
     """Who hears of this stage, how and in which language; the words come at send time."""
     language = customer.language if customer.language in dict(settings.LANGUAGES) else "en"
     return [
@@ -53,6 +56,7 @@ def stage_drafts(*, customer: Customer, shipment_id: int, stage: str) -> list[Dr
             subject_id=shipment_id,
             urgent=stage in URGENT_STAGES,
             time_zone=customer.time_zone,
+            occurrence=occurrence,
         )
         for channel, recipient in _channels(customer)
     ]
@@ -72,7 +76,7 @@ def shipment_message(notification) -> tuple[str, str]:
         "shipment": shipment,
         "channel": notification.channel,
         # SMS carries no personal data beyond a first name (DOMAIN.md); neither does email here.
-        "first_name": customer.name.split()[0] if customer.name else "",
+        "first_name": given_name(customer.name),
         "carrier": shipment.carrier.name,
         "estimate_start": shipment.estimate_start,
         "estimate_end": shipment.estimate_end,
@@ -93,8 +97,11 @@ def shipment_message(notification) -> tuple[str, str]:
     return title.strip(), body.strip()
 
 
-def stages_tell(*, stages: list[tuple[int, str]], now: datetime | None = None) -> int:
-    """Queue the messages for (shipment id, stage) pairs; once per shipment, stage and channel."""
+def stages_tell(*, stages: list[tuple], now: datetime | None = None) -> int:
+    """Queue the messages for (shipment id, stage[, occurrence]) items.
+
+    Once per shipment, stage (and occurrence) and channel: the outbox's unique key decides.
+    """
     if not stages:
         return 0
     wanted = list(dict.fromkeys(stages))
@@ -103,7 +110,7 @@ def stages_tell(*, stages: list[tuple[int, str]], now: datetime | None = None) -
         row[0]: Customer(
             email=row[1], phone=row[2], channel=row[3], language=row[4], time_zone=row[5]
         )
-        for row in Shipment.objects.filter(pk__in={pk for pk, _ in wanted}).values_list(
+        for row in Shipment.objects.filter(pk__in={item[0] for item in wanted}).values_list(
             "pk",
             "customer__email",
             "customer__phone",
@@ -114,10 +121,13 @@ def stages_tell(*, stages: list[tuple[int, str]], now: datetime | None = None) -
     }
     drafts = [
         draft
-        for shipment_id, stage in wanted
+        for shipment_id, stage, *occurrence in wanted
         if shipment_id in customers
         for draft in stage_drafts(
-            customer=customers[shipment_id], shipment_id=shipment_id, stage=stage
+            customer=customers[shipment_id],
+            shipment_id=shipment_id,
+            stage=stage,
+            occurrence="".join(occurrence),
         )
     ]
     return notifications_queue(drafts=drafts, now=now)

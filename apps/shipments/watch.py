@@ -67,14 +67,25 @@ class SweepResult:
 
 
 def _flag(
-    ids: list[int], reason: str, now: datetime, result: SweepResult, *, predict: bool = False
+    ids: list[int],
+    condition: Q,
+    reason: str,
+    now: datetime,
+    result: SweepResult,
+    *,
+    predict: bool = False,
 ) -> None:
+    """Flag these shipments if, under their row locks, they still meet `condition`.
+
+    A scan or a better estimate may land between the sweep's read and its lock; the re-check
+    under the lock keeps such a parcel unflagged.
+    """
     if not ids:
         return
     with transaction.atomic():
         rows = list(
             Shipment.objects.select_for_update(skip_locked=True)
-            .filter(OPEN_UNFLAGGED, pk__in=ids)
+            .filter(OPEN_UNFLAGGED, condition, pk__in=ids)
             .only(*_SIZE_INPUTS, *_FIELDS)
             .order_by("pk")
         )
@@ -92,6 +103,12 @@ def _flag(
         stages_tell(stages=stages, now=now)
     if stages:
         result.flagged[reason] = result.flagged.get(reason, 0) + len(stages)
+
+
+def _sweep_pass(condition: Q, reason: str, now, result, *, predict: bool = False) -> None:
+    found = Shipment.objects.filter(OPEN_UNFLAGGED, condition).order_by()
+    for ids in _in_batches(found):
+        _flag(ids, condition, reason, now, result, predict=predict)
 
 
 def _predict(shipment: Shipment, now: datetime, revisions: list) -> None:
@@ -127,42 +144,32 @@ def delays_sweep(*, now: datetime | None = None) -> SweepResult:
     result = SweepResult()
 
     # The estimate now ends after the promise: late before the promise has even broken.
-    estimate_late = Shipment.objects.filter(
-        OPEN_UNFLAGGED, estimate_end__gt=F("promised_end")
-    ).order_by()
-    for ids in _in_batches(estimate_late):
-        _flag(ids, DelayReason.ESTIMATE_LATE, now, result)
+    _sweep_pass(Q(estimate_end__gt=F("promised_end")), DelayReason.ESTIMATE_LATE, now, result)
 
     # Predicted late: where the parcel is now, it cannot arrive before its promise ends. Each
     # query reads only unflagged open parcels whose promise ends within the status's least
     # remaining time, so every row it returns is one to flag.
     for level in ServiceLevel.values:
         for status, deadline in late_statuses_by_deadline(now, level).items():
-            predicted = Shipment.objects.filter(
-                OPEN_UNFLAGGED,
+            condition = Q(
                 service_level=level,
                 status=status,
                 promised_end__gte=now,
                 promised_end__lt=deadline,
-            ).order_by()
-            for ids in _in_batches(predicted):
-                _flag(ids, DelayReason.ESTIMATE_LATE, now, result, predict=True)
+            )
+            _sweep_pass(condition, DelayReason.ESTIMATE_LATE, now, result, predict=True)
 
     # The promised window has ended and the parcel is not there.
-    window_passed = Shipment.objects.filter(OPEN_UNFLAGGED, promised_end__lt=now).order_by()
-    for ids in _in_batches(window_passed):
-        _flag(ids, DelayReason.WINDOW_PASSED, now, result)
+    _sweep_pass(Q(promised_end__lt=now), DelayReason.WINDOW_PASSED, now, result)
 
     # In transit with no scan for too long (per carrier).
     for carrier_id, hours in Carrier.objects.values_list("pk", "stale_after_hours"):
-        stale = Shipment.objects.filter(
+        condition = Q(
             carrier_id=carrier_id,
             status=ShipmentStatus.IN_TRANSIT,
-            is_delayed=False,
             last_event_at__lt=now - timedelta(hours=hours),
-        ).order_by()
-        for ids in _in_batches(stale):
-            _flag(ids, DelayReason.NO_SCAN, now, result)
+        )
+        _sweep_pass(condition, DelayReason.NO_SCAN, now, result)
 
     result.remeasured = delays_remeasure(now=now)
     return result

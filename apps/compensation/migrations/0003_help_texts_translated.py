@@ -4,20 +4,25 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('compensation', '0002_created_at_default'),
+        ("compensation", "0002_created_at_default"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='compensationrule',
-            name='exempt_faults',
-            field=models.JSONField(blank=True, default=list, help_text='No offer when the fault is one of carrier, retailer, consignee, customs, force_majeure, unknown'),
+            model_name="compensationrule",
+            name="exempt_faults",
+            field=models.JSONField(
+                blank=True,
+                default=list,
+                help_text="No offer when the fault is one of carrier, retailer, consignee, customs, force_majeure, unknown",
+            ),
         ),
         migrations.AlterField(
-            model_name='compensationrule',
-            name='promise_types',
-            field=models.JSONField(blank=True, default=list, help_text='Any of estimated, guaranteed, needed_by'),
+            model_name="compensationrule",
+            name="promise_types",
+            field=models.JSONField(
+                blank=True, default=list, help_text="Any of estimated, guaranteed, needed_by"
+            ),
         ),
     ]
