@@ -10,21 +10,21 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import transaction
-from django.db.models import QuerySet
-from django.shortcuts import get_object_or_404
+from django.http import Http404
 from drf_spectacular.utils import (
     OpenApiResponse,
     extend_schema,
     extend_schema_serializer,
-    inline_serializer,
 )
 from rest_framework import serializers
 from rest_framework.generics import GenericAPIView
 from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 
+from apps.api.schema import ERRORS as _ERRORS
+from apps.api.schema import NOT_FOUND as _NOT_FOUND
+from apps.api.shipment_events import ShipmentEventListApi
 from apps.core.money import Currency
-from apps.shipments.intake import events_parse
 from apps.shipments.models import (
     Carrier,
     Channel,
@@ -33,48 +33,17 @@ from apps.shipments.models import (
     ServiceLevel,
     Shipment,
     ShipmentStatus,
-    TrackingEvent,
 )
-from apps.shipments.selectors import shipment_timeline
-from apps.shipments.services import customer_get_or_create, events_ingest, shipment_create
-from apps.shipments.telling import stages_tell
+from apps.shipments.selectors import shipment_get_with_events, shipment_list
+from apps.shipments.services import customer_get_or_create, shipment_create
 
-MAX_EVENTS = 1000
 DETAIL_EVENTS = 50
 
-_ERRORS = {
-    400: OpenApiResponse(description="Invalid input: the body names each bad field."),
-    401: OpenApiResponse(description="No or unknown token (`Authorization: Token <key>`)."),
-    403: OpenApiResponse(description="The token's user lacks the model permission."),
-}
-_NOT_FOUND = {404: OpenApiResponse(description="No shipment with this id.")}
 
-
-# --- Reads and writes the services do not offer yet ------------------------------------------
-# They belong in apps/shipments (selectors `shipment_list` and `shipment_get`, a service
-# `customer_get_or_create`); they live here until that app takes them.
-
-
-def _shipment_list(*, filters: dict) -> QuerySet[Shipment]:
-    shipments = Shipment.objects.select_related("carrier")
-    if filters.get("carrier"):
-        shipments = shipments.filter(carrier__code=filters["carrier"])
-    if filters.get("status"):
-        shipments = shipments.filter(status=filters["status"])
-    if filters.get("delayed") is not None:
-        shipments = shipments.filter(is_delayed=filters["delayed"])
-    for name in ("tracking_number", "order_reference"):
-        if filters.get(name):
-            shipments = shipments.filter(**{name: filters[name]})
-    return shipments
-
-
-def _shipment_get(*, shipment_id: int) -> Shipment:
-    """The shipment with its carrier, customer and latest events, or 404."""
-    shipment = get_object_or_404(
-        Shipment.objects.select_related("carrier", "customer"), pk=shipment_id
-    )
-    shipment.latest_events = list(shipment_timeline(shipment=shipment, limit=DETAIL_EVENTS))
+def _shipment_or_404(*, shipment_id: int) -> Shipment:
+    shipment = shipment_get_with_events(shipment_id=shipment_id, limit=DETAIL_EVENTS)
+    if shipment is None:
+        raise Http404("No such shipment")
     return shipment
 
 
@@ -138,47 +107,9 @@ class ShipmentListApi(GenericAPIView):
         # A plain dict: in a QueryDict an absent boolean would read as "false".
         filters = ShipmentListApi.FilterSerializer(data=request.query_params.dict())
         filters.is_valid(raise_exception=True)
-        page = self.paginate_queryset(_shipment_list(filters=filters.validated_data))
+        page = self.paginate_queryset(shipment_list(filters=filters.validated_data))
         rows = ShipmentListApi.OutputSerializer(page, many=True).data
         return self.get_paginated_response(rows)
-
-
-class ShipmentEventListApi(GenericAPIView):
-    queryset = TrackingEvent.objects.all()
-    # Newest *occurred* first: the order the status follows, not the order events reached us.
-    cursor_ordering = ("-occurred_at", "-id")
-
-    @extend_schema_serializer(component_name="ShipmentEvent")
-    class OutputSerializer(serializers.ModelSerializer):
-        event_id = serializers.CharField(source="carrier_event_id")
-
-        class Meta:
-            model = TrackingEvent
-            fields = [
-                "id",
-                "event_id",
-                "status",
-                "raw_status",
-                "raw_substatus",
-                "delay_reason",
-                "location",
-                "message",
-                "occurred_at",
-                "received_at",
-                "estimate_start",
-                "estimate_end",
-            ]
-
-    @extend_schema(
-        operation_id="shipment_events_list",
-        summary="A shipment's tracking events, newest occurred first, in cursor pages",
-        responses={200: OutputSerializer(many=True), **_ERRORS, **_NOT_FOUND},
-    )
-    def get(self, request, shipment_id: int):
-        shipment = get_object_or_404(Shipment.objects.only("pk"), pk=shipment_id)
-        page = self.paginate_queryset(TrackingEvent.objects.filter(shipment=shipment))
-        events = ShipmentEventListApi.OutputSerializer(page, many=True).data
-        return self.get_paginated_response(events)
 
 
 class ShipmentDetailApi(GenericAPIView):
@@ -229,7 +160,7 @@ class ShipmentDetailApi(GenericAPIView):
         responses={200: OutputSerializer, **_ERRORS, **_NOT_FOUND},
     )
     def get(self, request, shipment_id: int):
-        shipment = _shipment_get(shipment_id=shipment_id)
+        shipment = _shipment_or_404(shipment_id=shipment_id)
         output = ShipmentDetailApi.OutputSerializer(shipment, context={"request": request})
         return Response(output.data)
 
@@ -323,91 +254,10 @@ class ShipmentCreateApi(GenericAPIView):
         with transaction.atomic():
             shipment = shipment_create(customer=customer_get_or_create(**customer_fields), **fields)
         output = ShipmentDetailApi.OutputSerializer(
-            _shipment_get(shipment_id=shipment.pk), context={"request": request}
+            _shipment_or_404(shipment_id=shipment.pk), context={"request": request}
         )
         return Response(output.data, status=201)
 
 
-class ShipmentEventCreateApi(GenericAPIView):
-    queryset = TrackingEvent.objects.all()
-    parser_classes = [JSONParser]
-
-    @extend_schema_serializer(component_name="ShipmentEventIn")
-    class InputSerializer(serializers.Serializer):
-        """Documents the body; events_parse validates it, as for the webhook and the import."""
-
-        event_id = serializers.CharField(
-            max_length=128, help_text="Unique per carrier: a repeat is stored once"
-        )
-        status = serializers.CharField(max_length=120, help_text="The carrier's status, verbatim")
-        substatus = serializers.CharField(max_length=120, required=False)
-        occurred_at = serializers.DateTimeField(help_text="ISO 8601 with offset")
-        location = serializers.CharField(max_length=120, required=False)
-        message = serializers.CharField(max_length=300, required=False)
-        estimate_start = serializers.DateTimeField(required=False)
-        estimate_end = serializers.DateTimeField(required=False)
-
-    @extend_schema(
-        operation_id="shipment_events_create",
-        summary="Add tracking events to a shipment (one object or a list of up to 1,000)",
-        description=(
-            "The events take the shipment's tracking number and order reference. Idempotent on "
-            "`event_id`: a repeat is counted as a duplicate. A batch with any invalid event "
-            "stores nothing and names each bad event (by index) and field."
-        ),
-        request=InputSerializer(many=True),
-        responses={
-            200: inline_serializer(
-                "ShipmentEventsResult",
-                {
-                    "received": serializers.IntegerField(),
-                    "created": serializers.IntegerField(),
-                    "duplicates": serializers.IntegerField(),
-                    "unmatched": serializers.IntegerField(),
-                },
-            ),
-            **_ERRORS,
-            **_NOT_FOUND,
-        },
-    )
-    def post(self, request, shipment_id: int):
-        shipment = get_object_or_404(Shipment.objects.select_related("carrier"), pk=shipment_id)
-        payload = request.data
-        items = payload if isinstance(payload, list) else [payload]
-        if not items:
-            return Response({"detail": "No events in the body."}, status=400)
-        if len(items) > MAX_EVENTS:
-            return Response(
-                {"detail": f"At most {MAX_EVENTS} events per request; got {len(items)}."},
-                status=400,
-            )
-        for item in items:
-            if isinstance(item, dict):
-                # Posted under this shipment: they are its events, whatever the body says.
-                item["tracking_number"] = shipment.tracking_number
-                item["order_reference"] = shipment.order_reference
-        events, errors = events_parse(items)
-        if errors:
-            return Response(
-                {
-                    "detail": f"{len({e.index for e in errors})} of {len(items)} events are "
-                    "invalid; nothing was stored.",
-                    "errors": [error.as_dict() for error in errors[:200]],
-                },
-                status=400,
-            )
-        with transaction.atomic():
-            result = events_ingest(carrier=shipment.carrier, events=events)
-            stages_tell(stages=result.stages)
-        return Response(result.as_dict())
-
-
-# The URLs: list and create share /shipments/, the two events operations share /events/.
-
-
 class ShipmentsApi(ShipmentListApi, ShipmentCreateApi):
-    pass
-
-
-class ShipmentEventsApi(ShipmentEventListApi, ShipmentEventCreateApi):
     pass

@@ -1,7 +1,7 @@
 from django.urls import path
 from rest_framework.routers import DefaultRouter
 
-from apps.api import shipments, views, webhooks
+from apps.api import shipment_events, shipments, views, webhooks
 
 app_name = "api"
 
@@ -22,7 +22,7 @@ urlpatterns = [
     ),
     path(
         "shipments/<int:shipment_id>/events/",
-        shipments.ShipmentEventsApi.as_view(),
+        shipment_events.ShipmentEventsApi.as_view(),
         name="shipment-events",
     ),
     *router.urls,

@@ -40,3 +40,26 @@ def shipment_get_for_customer_page(*, shipment_id: int) -> Shipment | None:
 
 def shipment_estimates(*, shipment: Shipment, limit: int = 10):
     return shipment.estimates.order_by("-created_at", "-id")[:limit]
+
+
+def shipment_list(*, filters: dict) -> QuerySet[Shipment]:
+    """Shipments for an integration's list, filtered by carrier code, status, delay, numbers."""
+    shipments = Shipment.objects.select_related("carrier")
+    if filters.get("carrier"):
+        shipments = shipments.filter(carrier__code=filters["carrier"])
+    if filters.get("status"):
+        shipments = shipments.filter(status=filters["status"])
+    if filters.get("delayed") is not None:
+        shipments = shipments.filter(is_delayed=filters["delayed"])
+    for name in ("tracking_number", "order_reference"):
+        if filters.get(name):
+            shipments = shipments.filter(**{name: filters[name]})
+    return shipments
+
+
+def shipment_get_with_events(*, shipment_id: int, limit: int = 50) -> Shipment | None:
+    """The shipment with its carrier, customer and latest events (as `latest_events`)."""
+    shipment = Shipment.objects.select_related("carrier", "customer").filter(pk=shipment_id).first()
+    if shipment is not None:
+        shipment.latest_events = list(shipment_timeline(shipment=shipment, limit=limit))
+    return shipment
