@@ -95,6 +95,10 @@ class Channel(models.TextChoices):
     BOTH = "both", _("Email and SMS")
 
 
+def default_stale_after_hours() -> int:
+    return settings.DELAYDESK["STALE_SCAN_HOURS"]
+
+
 class Carrier(TimeStampedModel):
     code = models.SlugField(max_length=40, unique=True)
     name = models.CharField(max_length=120)
@@ -105,7 +109,8 @@ class Carrier(TimeStampedModel):
     # Standard Webhooks secret ("whsec_<base64>"); several, space-separated, during a rotation.
     webhook_secret = models.CharField(max_length=400, blank=True)
     stale_after_hours = models.PositiveIntegerField(
-        default=48, help_text=_("In transit with no scan for this long counts as delayed")
+        default=default_stale_after_hours,
+        help_text=_("In transit with no scan for this long counts as delayed"),
     )
     is_active = models.BooleanField(default=True)
 

@@ -191,6 +191,8 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Delay Desk <desk@del
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # Who writes the words of a notification, by its subject type (base layer → domain by name).
 NOTIFICATION_RENDERERS = {"shipment": "apps.shipments.telling.shipment_message"}
+SMS_GATEWAY_URL = env.str("SMS_GATEWAY_URL", default="")
+SMS_GATEWAY_TOKEN = env.str("SMS_GATEWAY_TOKEN", default="")
 SMS_BACKEND = env.str("SMS_BACKEND", default="apps.notifications.sms.ConsoleSmsBackend")
 
 # --- API --------------------------------------------------------------------------------------
