@@ -144,7 +144,13 @@ def delays_sweep(*, now: datetime | None = None) -> SweepResult:
     result = SweepResult()
 
     # The estimate now ends after the promise: late before the promise has even broken.
-    _sweep_pass(Q(estimate_end__gt=F("promised_end")), DelayReason.ESTIMATE_LATE, now, result)
+    # A carrier's window counts by its end; our own prediction by its start (a window that only
+    # may end late is not a delay yet).
+    estimate_late = Q(estimate_end__gt=F("promised_end")) & (
+        ~Q(estimate_source=EstimateRevision.Source.PREDICTION)
+        | Q(estimate_start__gt=F("promised_end"))
+    )
+    _sweep_pass(estimate_late, DelayReason.ESTIMATE_LATE, now, result)
 
     # Predicted late: where the parcel is now, it cannot arrive before its promise ends. Each
     # query reads only unflagged open parcels whose promise ends within the status's least

@@ -1,5 +1,6 @@
 """Settings for every environment; production differs only by environment variables."""
 
+import os
 from pathlib import Path
 
 import environ
@@ -15,7 +16,9 @@ DEBUG = env.bool("DEBUG", default=False)
 
 # The development key exists so that `make run` works out of the box; it is refused without DEBUG.
 _DEV_SECRET_KEY = "dev-only-insecure-key-delay-desk-never-use-in-production"  # noqa: S105
-SECRET_KEY = env.str("SECRET_KEY", default="")
+# Read as is: django-environ treats a value starting with "$" as a reference to another variable,
+# and a random key may well start with one.
+SECRET_KEY = os.environ.get("SECRET_KEY", "")
 if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured(
@@ -192,7 +195,7 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # Who writes the words of a notification, by its subject type (base layer → domain by name).
 NOTIFICATION_RENDERERS = {"shipment": "apps.shipments.telling.shipment_message"}
 SMS_GATEWAY_URL = env.str("SMS_GATEWAY_URL", default="")
-SMS_GATEWAY_TOKEN = env.str("SMS_GATEWAY_TOKEN", default="")
+SMS_GATEWAY_TOKEN = os.environ.get("SMS_GATEWAY_TOKEN", "")
 SMS_BACKEND = env.str("SMS_BACKEND", default="apps.notifications.sms.ConsoleSmsBackend")
 
 # --- API --------------------------------------------------------------------------------------

@@ -95,6 +95,24 @@ def test_startup_with_a_real_key_and_allowed_hosts_runs_without_debug():
     assert result.returncode == 0, result.stderr
 
 
+def test_a_secret_key_starting_with_a_dollar_sign_is_taken_as_it_is():
+    # django-environ would read "$NAME" as a reference to another variable.
+    key = "$" + _production_secret_key()
+    env = _environment(DEBUG="0", SECRET_KEY=key, ALLOWED_HOSTS="desk.example.com")
+
+    result = _run(
+        [
+            "-c",
+            "import django; django.setup(); from django.conf import settings; "
+            "print(settings.SECRET_KEY)",
+        ],
+        env,
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == key
+
+
 def test_deploy_check_passes_with_production_values():
     env = _environment(
         DEBUG="0", SECRET_KEY=_production_secret_key(), ALLOWED_HOSTS="desk.example.com"

@@ -1,9 +1,10 @@
 """Status from history: fold tracking events into a shipment's state, flag and size delays."""
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from apps.shipments.delays import delay_size
+from apps.shipments.estimates import estimate_predict
 from apps.shipments.models import (
     FINAL_STATUSES,
     DelayReason,
@@ -24,6 +25,8 @@ STATUS_STAGE = {
     S.EXCEPTION: "exception",
 }
 STAGE_DELAYED = "delayed"
+# Our prediction is revised only when it moves by more than this: not on every scan.
+PREDICTION_SLACK = timedelta(hours=6)
 # Reasons our promise watch infers; a reason the carrier states is better and replaces them.
 INFERRED_REASONS = frozenset(
     {DelayReason.WINDOW_PASSED, DelayReason.ESTIMATE_LATE, DelayReason.NO_SCAN, DelayReason.UNKNOWN}
@@ -110,14 +113,43 @@ def _estimate_set(shipment, *, start, end, source, reason, now, revisions, stage
             created_at=now,
         )
     )
-    if had_estimate:
-        # Each new window is news: told once per (shipment, new end date).
+    predicted = source == EstimateRevision.Source.PREDICTION
+    if had_estimate and not predicted:
+        # Each new window from the carrier is news: told once per (shipment, new end date).
+        # Our own predictions move with every scan; the customer hears of them as a delay.
         stages.append((shipment.pk, STAGE_ESTIMATE_REVISED, end.date().isoformat()))
-    late = end > shipment.promised_end and not shipment.is_final
+    # A carrier's window ending after the promise is a delay; our prediction only when even its
+    # earliest arrival is after the promise.
+    late = (start if predicted else end) > shipment.promised_end and not shipment.is_final
     if shipment.is_delayed:
         delay_measure(shipment=shipment, now=now)  # a known delay: the new estimate sizes it
     elif late and delay_mark(shipment=shipment, reason=DelayReason.ESTIMATE_LATE, now=now):
         stages.append((shipment.pk, STAGE_DELAYED))
+
+
+def _estimate_predict(*, shipment, now, revisions, stages) -> None:
+    """Without a carrier estimate, show ours: from the service level and the latest scan."""
+    if shipment.is_final or shipment.estimate_source == EstimateRevision.Source.CARRIER:
+        return
+    window = estimate_predict(
+        status=shipment.status,
+        service_level=shipment.service_level,
+        since=shipment.last_event_at or now,
+    )
+    if window is None:
+        return
+    if shipment.estimate_end and abs(window[1] - shipment.estimate_end) < PREDICTION_SLACK:
+        return
+    _estimate_set(
+        shipment,
+        start=window[0],
+        end=window[1],
+        source=EstimateRevision.Source.PREDICTION,
+        reason=f"{shipment.status}, {shipment.service_level} service",
+        now=now,
+        revisions=revisions,
+        stages=stages,
+    )
 
 
 def history_apply(
@@ -169,6 +201,8 @@ def history_apply(
                 revisions=revisions,
                 stages=stages,
             )
+
+    _estimate_predict(shipment=shipment, now=now, revisions=revisions, stages=stages)
 
     if shipment.status == S.DELIVERED:
         late = shipment.delivered_at and shipment.delivered_at > shipment.promised_end
