@@ -1,0 +1,151 @@
+"""Demo data for `manage.py seed_demo`: a month of parcels, delays, complaints and amends.
+
+Deterministic: every choice comes from a `random.Random` seeded with a constant, and every time is
+placed relative to an anchor, the start of today, so the demo always looks current. Idempotent:
+rows are found by natural keys (username, carrier code, customer contact, carrier + tracking
+number + order reference, carrier event id, customer + ticket subject, rule name, budget period)
+and only missing ones are written, all in one transaction; a row's children (tracking history,
+conversation, survey) are written only together with it. Secrets (webhook secrets, ticket tokens,
+voucher codes, survey nonces) come from `secrets`: they are the only values that differ.
+
+Like the portal and the admin this is a face, so it composes every app. Tracking histories are
+folded into shipments by the shipments service that ingestion uses (`history_apply`), event by
+event at the time each arrived, with the promise watch's flags (`delay_mark`) in between, so
+status, delay flag, reason and size follow the same rules as live data. Tickets are opened and
+moved by the ticket services, so SLA clocks and timelines are right. Compensation and surveys have
+no services yet: their rows are written here directly, keeping the models' invariants.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime, time
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from apps.compensation.models import Budget, CompensationRule, Offer
+from apps.feedback.models import Survey, SurveyResponse
+from apps.shipments.models import Carrier, Customer, Shipment, TrackingEvent
+from apps.tickets.models import Ticket
+from apps.tickets.services import ticket_link_reissue
+
+from .compensation import _budgets_ensure, _budgets_settle, _rules_ensure
+from .offers import _offers_ensure
+from .plan.clock import _Clock, _rng
+from .plan.customers import _plan_customers
+from .plan.shipments import _plan_shipments
+from .shipments import _carriers_ensure, _customers_ensure, _shipments_ensure, _unmatched_ensure
+from .surveys import _surveys_create
+from .tickets import _tickets_ensure
+from .users import DEMO_PASSWORDS, DEMO_USERS, _users_ensure
+
+__all__ = [
+    "DEMO_PASSWORDS",
+    "DEMO_USERS",
+    "DemoResult",
+    "demo_anchor",
+    "demo_counts",
+    "demo_seed",
+    # The plan, for the test that checks every database gets the same demo.
+    "_Clock",
+    "_plan_customers",
+    "_plan_shipments",
+    "_rng",
+]
+
+
+@dataclass
+class DemoResult:
+    anchor: datetime
+    counts: dict[str, int]
+    created: dict[str, int]
+    ticket_reference: str
+    ticket_link: str
+
+
+def demo_anchor() -> datetime:
+    """The start of today in the site's time zone: the demo is laid out relative to it."""
+    return timezone.make_aware(datetime.combine(timezone.localdate(), time.min))
+
+
+def demo_counts() -> dict[str, int]:
+    return {
+        "carriers": Carrier.objects.count(),
+        "customers": Customer.objects.count(),
+        "shipments": Shipment.objects.count(),
+        "delayed now": Shipment.objects.filter(is_delayed=True).count(),
+        "tracking events": TrackingEvent.objects.count(),
+        "unmatched events": TrackingEvent.objects.filter(shipment__isnull=True).count(),
+        "tickets": Ticket.objects.count(),
+        "compensation rules": CompensationRule.objects.count(),
+        "offers": Offer.objects.count(),
+        "budgets": Budget.objects.count(),
+        "surveys": Survey.objects.count(),
+        "survey answers": SurveyResponse.objects.count(),
+    }
+
+
+@transaction.atomic
+def demo_seed(*, anchor: datetime | None = None) -> DemoResult:
+    """Write whatever part of the demo data is missing, then hand out the demo ticket's link.
+
+    Side effects: creates rows in every app. Existing rows are left alone except that the demo
+    users get their published passwords back, carriers without a webhook secret get one, and the
+    budgets' reserved/spent are recomputed from their offers. Only a token's hash is stored, so
+    from the second run on the demo ticket's link is re-issued: the link printed before stops
+    working (and the ticket's timeline records the re-issue).
+    """
+    anchor = anchor or demo_anchor()
+    created = dict.fromkeys(
+        (
+            "carriers",
+            "customers",
+            "shipments",
+            "tracking events",
+            "tickets",
+            "compensation rules",
+            "budgets",
+            "offers",
+            "surveys",
+        ),
+        0,
+    )
+    clock = _Clock(anchor, _rng("times"))
+    customer_plans = _plan_customers(_rng("customers"), clock)
+    plans = _plan_shipments(_rng("shipments"), clock, customer_plans)
+
+    users = _users_ensure()
+    carriers = _carriers_ensure(created)
+    customers = _customers_ensure(customer_plans, created)
+    shipments = _shipments_ensure(plans, carriers, customers, clock, created)
+    _unmatched_ensure(_rng("unmatched"), clock, carriers, plans, created)
+    rules = _rules_ensure(created)
+    budgets = _budgets_ensure(clock, created)
+    ticket_plans, ticket_rows, link_ticket, token, surveys_for = _tickets_ensure(
+        _rng("tickets"), clock, plans, shipments, customers, users, created
+    )
+    _surveys_create(_rng("surveys"), clock, surveys_for, created)
+    _offers_ensure(
+        _rng("offers"),
+        clock,
+        plans,
+        shipments,
+        ticket_plans,
+        ticket_rows,
+        rules,
+        budgets,
+        users,
+        created,
+    )
+    _budgets_settle(budgets)
+
+    if not token:
+        token = ticket_link_reissue(ticket=link_ticket, actor=None)
+    site = settings.DELAYDESK["SITE_URL"].rstrip("/")
+    return DemoResult(
+        anchor=anchor,
+        counts=demo_counts(),
+        created=created,
+        ticket_reference=link_ticket.reference,
+        ticket_link=f"{site}/t/{token}/",
+    )
