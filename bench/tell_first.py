@@ -182,9 +182,9 @@ def main():
             notifications_dispatch_due(now=clock.now)
 
     told = {}
-    for subject_id, stage, sent_at in Notification.objects.filter(
+    for subject_id, sent_at in Notification.objects.filter(
         stage__in=["delayed", "exception"], status="sent"
-    ).values_list("subject_id", "stage", "sent_at"):
+    ).values_list("subject_id", "sent_at"):
         told[subject_id] = min(told.get(subject_id, sent_at), sent_at)
     late = [s for s in Shipment.objects.all() if plans[s.tracking_number][0] != "on_time"]
     first, delays, baseline_first = 0, [], 0

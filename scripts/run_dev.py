@@ -47,10 +47,8 @@ def main() -> int:
             _signal_group(child, signal.SIGTERM)
         deadline = time.monotonic() + 15
         for child in children:
-            try:
+            with contextlib.suppress(subprocess.TimeoutExpired):
                 child.wait(timeout=max(0.1, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                pass
             # Whatever of the group is left (a worker mid-task) goes now.
             _signal_group(child, signal.SIGKILL)
     return exit_code
