@@ -10,8 +10,8 @@ from apps.compensation.models import (
     OfferEvent,
     Voucher,
 )
+from apps.core.admin import ReadOnlyAdminMixin
 from apps.core.money import money_format
-from apps.shipments.admin import ReadOnlyAdminMixin
 from apps.shipments.models import Fault, PromiseType
 
 

@@ -2,8 +2,8 @@ from django.contrib import admin
 from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 
+from apps.core.admin import ReadOnlyAdminMixin
 from apps.feedback.models import Survey, SurveyResponse
-from apps.shipments.admin import ReadOnlyAdminMixin
 
 
 class SurveyResponseInline(ReadOnlyAdminMixin, admin.StackedInline):

@@ -331,6 +331,8 @@ class TrackingEvent(models.Model):
 
     class Meta:
         ordering = ["-occurred_at", "-id"]
+        # Attaching an unmatched event to its shipment is resolving it, not editing history.
+        permissions = [("attach_trackingevent", "Can attach unmatched events to shipments")]
         constraints = [
             models.UniqueConstraint(
                 fields=["carrier", "carrier_event_id"], name="tracking_event_unique_per_carrier"

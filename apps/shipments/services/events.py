@@ -147,6 +147,7 @@ def delivery_register(*, carrier: Carrier, webhook_id: str, now: datetime | None
         return None
 
 
+@transaction.atomic
 def unmatched_attach(*, shipments: list[Shipment], now: datetime | None = None) -> IngestResult:
     """Give unmatched events to the shipments that have just appeared, and fold them in.
 
