@@ -9,6 +9,8 @@ class User(AbstractUser):
     preferred_language = models.CharField(max_length=8, choices=settings.LANGUAGES, default="en")
     # Round-robin assignment only deals tickets to agents on duty.
     is_on_duty = models.BooleanField(default=False)
+    # When this agent was last dealt a ticket: ties in open tickets go to the longest waiting.
+    last_assigned_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["username"]

@@ -17,12 +17,18 @@ AGENT_PERMISSIONS = frozenset(
         "shipments.view_shipment",
         "shipments.view_trackingevent",
         "shipments.view_estimaterevision",
+        "shipments.attach_trackingevent",
         "tickets.view_ticket",
         "tickets.add_ticket",
         "tickets.change_ticket",
         "tickets.view_message",
         "tickets.add_message",
         "tickets.view_ticketevent",
+        "tickets.view_attachment",
+        "tickets.view_deliverychangerequest",
+        "tickets.change_deliverychangerequest",
+        "tickets.view_replytemplate",
+        "tickets.assign_ticket",
         "compensation.view_compensationrule",
         "compensation.view_offer",
         "compensation.propose_offer",
@@ -48,6 +54,9 @@ MANAGER_PERMISSIONS = AGENT_PERMISSIONS | {
     "feedback.view_dashboard",
     "accounts.view_user",
     "shipments.view_webhookdelivery",
+    "tickets.add_replytemplate",
+    "tickets.change_replytemplate",
+    "tickets.delete_replytemplate",
 }
 
 # Carrier and shop systems with an API token: they read carriers and write shipments and events.

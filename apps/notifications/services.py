@@ -18,6 +18,9 @@ from apps.notifications.sms import get_sms_backend
 logger = logging.getLogger(__name__)
 
 # Wait before attempt n+1 after n failures; past the last, the notification is failed for good.
+# Where a message's text says this, a freshly minted private link goes when it is sent.
+LINK_MARK = "{ticket_link}"
+
 RETRY_BACKOFF = [
     timedelta(minutes=1),
     timedelta(minutes=5),
@@ -97,18 +100,26 @@ def _render(notification: Notification) -> None:
     notification.title = notification.title[:200]
 
 
+def _with_link(notification: Notification) -> str:
+    """The body to send: a private link minted into this copy only, never into the outbox row."""
+    body = notification.body
+    minter = settings.NOTIFICATION_LINKS.get(notification.subject_type)
+    if minter and LINK_MARK in body:
+        body = body.replace(LINK_MARK, import_string(minter)(notification))
+    return body
+
+
 def _deliver(notification: Notification) -> None:
     # The notification id is the idempotency key: a re-run after a crash between sending and
     # recording does not make the gateway send twice.
     key = f"notification-{notification.pk}"
+    body = _with_link(notification)
     if notification.channel == NotificationChannel.SMS:
-        get_sms_backend().send(
-            to=notification.recipient, body=notification.body, idempotency_key=key
-        )
+        get_sms_backend().send(to=notification.recipient, body=body, idempotency_key=key)
     else:
         EmailMessage(
             subject=notification.title,
-            body=notification.body,
+            body=body,
             to=[notification.recipient],
             headers={"Message-ID": f"<{key}@delaydesk>", "Idempotency-Key": key},
         ).send()

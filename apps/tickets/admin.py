@@ -6,8 +6,17 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 
 from apps.accounts.roles import AGENTS, MANAGERS
-from apps.shipments.admin import ReadOnlyAdminMixin
-from apps.tickets.models import Message, Ticket, TicketEvent
+from apps.core.admin import ReadOnlyAdminMixin
+from apps.tickets.models import (
+    Attachment,
+    DeliveryChangeRequest,
+    Message,
+    ReplyTemplate,
+    Ticket,
+    TicketDraft,
+    TicketEvent,
+    TicketLink,
+)
 
 # "Due soon" in the SLA column: an hour is what an agent can still act on before a breach.
 SLA_WARNING = timedelta(hours=1)
@@ -187,3 +196,75 @@ class TicketEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_select_related = ("ticket", "actor")
     search_fields = ("ticket__reference", "note")
     date_hierarchy = "created_at"
+
+
+@admin.register(ReplyTemplate)
+class ReplyTemplateAdmin(admin.ModelAdmin):
+    """Managers write the replies agents start from, per situation and language."""
+
+    list_display = ("name", "language", "category", "delay_reason", "resolves", "is_active")
+    list_filter = ("language", "category", "resolves", "is_active")
+    search_fields = ("name", "body")
+
+
+@admin.register(DeliveryChangeRequest)
+class DeliveryChangeRequestAdmin(admin.ModelAdmin):
+    """What customers asked of the next delivery; agents mark it arranged or not possible."""
+
+    list_display = (
+        "ticket",
+        "kind",
+        "preferred_date",
+        "time_slot",
+        "place",
+        "status",
+        "created_at",
+    )
+    list_filter = ("status", "kind")
+    list_select_related = ("ticket",)
+    search_fields = ("ticket__reference", "place", "note")
+    readonly_fields = (
+        "ticket",
+        "kind",
+        "preferred_date",
+        "time_slot",
+        "place",
+        "note",
+        "created_at",
+    )
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Attachment)
+class AttachmentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ("original_name", "content_type", "size", "message", "created_at")
+    list_filter = ("content_type",)
+    list_select_related = ("message__ticket",)
+    search_fields = ("original_name", "message__ticket__reference")
+    exclude = ("file", "stored_name")
+
+
+@admin.register(TicketLink)
+class TicketLinkAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Links minted for messages to customers; only when and whether revoked, never the hash."""
+
+    list_display = ("ticket", "created_at", "revoked_at")
+    list_select_related = ("ticket",)
+    search_fields = ("ticket__reference",)
+    exclude = ("token_hash",)
+
+
+@admin.register(TicketDraft)
+class TicketDraftAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Requests waiting for their customer to confirm the email address."""
+
+    list_display = ("email", "category", "created_at", "expires_at", "used_at", "ticket")
+    list_filter = ("category",)
+    list_select_related = ("ticket",)
+    search_fields = ("email", "tracking_number")
+    exclude = ("token_hash",)

@@ -1,4 +1,4 @@
-from apps.core.errors import ApplicationError, InvalidTransition
+from apps.core.errors import ApplicationError, ConflictError, InvalidTransition
 
 
 class TicketTransitionRefused(InvalidTransition):
@@ -9,3 +9,43 @@ class TicketTransitionRefused(InvalidTransition):
 class EmptyMessage(ApplicationError):
     def __init__(self):
         super().__init__("A message cannot be empty.", field="body")
+
+
+class TicketClosed(ConflictError):
+    def __init__(self):
+        super().__init__("This request is closed. Please open a new one.")
+
+
+class ReopenWindowClosed(ConflictError):
+    def __init__(self, days: int):
+        super().__init__(
+            f"A resolved request can be reopened within {days} days. Please open a new one."
+        )
+
+
+class NotForCustomers(ApplicationError):
+    def __init__(self):
+        super().__init__("Customers can only reopen a resolved request.", field="status")
+
+
+class AssigneeInvalid(ApplicationError):
+    def __init__(self):
+        super().__init__(
+            "Tickets can only be assigned to active agents or managers.", field="assignee"
+        )
+
+
+class AttachmentRefused(ApplicationError):
+    def __init__(self, message: str):
+        super().__init__(message, field="attachment")
+
+
+class DeliveryChangeInvalid(ApplicationError):
+    pass
+
+
+class DraftInvalid(ConflictError):
+    def __init__(self):
+        super().__init__(
+            "This confirmation link is not valid any more. Please fill in the form again."
+        )

@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -87,6 +89,8 @@ class Ticket(TimeStampedModel):
     resolved_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
     last_customer_message_at = models.DateTimeField(null=True, blank=True)
+    # Set when the SLA escalation raised the priority and told the managers: once per ticket.
+    sla_escalated_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["resolution_due_at"]
@@ -130,6 +134,21 @@ class Ticket(TimeStampedModel):
     def is_first_response_breached(self) -> bool:
         moment = self.first_responded_at or timezone.now()
         return self.sla_paused_at is None and moment > self.first_response_due_at
+
+    @property
+    def is_sla_breached(self) -> bool:
+        return self.is_open and (self.is_first_response_breached or self.is_resolution_breached)
+
+    @property
+    def is_sla_at_risk(self) -> bool:
+        """Not breached yet, but due within the hour."""
+        if not self.is_open or self.sla_paused_at or self.is_sla_breached:
+            return False
+        soon = timezone.now() + timedelta(hours=1)
+        due = self.resolution_due_at
+        if not self.first_responded_at:
+            due = min(due, self.first_response_due_at)
+        return due <= soon
 
     @property
     def is_resolution_breached(self) -> bool:
@@ -185,6 +204,9 @@ class TicketEventKind(models.TextChoices):
     AGENT_REPLIED = "agent_replied", _("Agent replied")
     NOTE_ADDED = "note_added", _("Internal note added")
     LINK_REISSUED = "link_reissued", _("Customer link re-issued")
+    LINK_REVOKED = "link_revoked", _("Customer links revoked")
+    DELIVERY_CHANGE = "delivery_change", _("Delivery change requested")
+    ATTACHMENT_ADDED = "attachment_added", _("Attachment added")
     SLA_BREACHED = "sla_breached", _("SLA breached")
     COMPENSATION = "compensation", _("Compensation")
 
@@ -214,3 +236,142 @@ class TicketEvent(models.Model):
         if self.pk is not None and not self._state.adding:
             raise ValueError("Ticket events are append-only.")
         super().save(*args, **kwargs)
+
+
+class TicketLink(models.Model):
+    """A further private link to a ticket, minted for one message to the customer.
+
+    Each email about the ticket carries a fresh token; like the ticket's first link only its
+    SHA-256 is stored, so a message body kept in the outbox never holds a working link. Revoking
+    the ticket's links or its expiry after closing ends these too.
+    """
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="links")
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"link for {self.ticket_id}"
+
+
+def attachment_path(instance, filename: str) -> str:
+    # Never the customer's file name on disk: a random name under the ticket's folder.
+    return f"attachments/{instance.message.ticket_id}/{instance.stored_name}"
+
+
+class Attachment(models.Model):
+    """A file sent with a message: images and PDF only, served only as a checked download."""
+
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="attachments")
+    file = models.FileField(upload_to=attachment_path, max_length=200)
+    stored_name = models.CharField(max_length=80)
+    original_name = models.CharField(max_length=200)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveIntegerField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self):
+        return self.original_name
+
+
+class DeliveryChangeKind(models.TextChoices):
+    NEW_DATE = "new_date", _("Another day")
+    NEW_SLOT = "new_slot", _("Another time of day")
+    PICKUP_POINT = "pickup_point", _("A pickup point")
+    NEIGHBOUR = "neighbour", _("Leave it with a neighbour")
+    SAFE_PLACE = "safe_place", _("Leave it in a safe place")
+
+
+class DeliveryChangeStatus(models.TextChoices):
+    REQUESTED = "requested", _("Requested")
+    ARRANGED = "arranged", _("Arranged with the carrier")
+    DECLINED = "declined", _("Not possible")
+
+
+class DeliveryChangeRequest(models.Model):
+    """What the customer asks of the next delivery, as structured data agents can act on."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="delivery_changes")
+    kind = models.CharField(max_length=16, choices=DeliveryChangeKind.choices)
+    preferred_date = models.DateField(null=True, blank=True)
+    time_slot = models.CharField(max_length=20, blank=True)
+    place = models.CharField(
+        max_length=200, blank=True, help_text=_("Pickup point, neighbour or place")
+    )
+    note = models.CharField(max_length=500, blank=True)
+    status = models.CharField(
+        max_length=12, choices=DeliveryChangeStatus.choices, default=DeliveryChangeStatus.REQUESTED
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(kind="new_date") | Q(preferred_date__isnull=False),
+                name="delivery_change_date_given",
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind__in=["pickup_point", "neighbour", "safe_place"]) | ~Q(place=""),
+                name="delivery_change_place_given",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} ({self.get_status_display()})"
+
+
+class ReplyTemplate(TimeStampedModel):
+    """A reply for one situation, per language; the most specific match is offered first.
+
+    Placeholders: {customer_name}, {reference}, {tracking_number}, {carrier}, {new_estimate},
+    {delay_reason}, {ticket_link}.
+    """
+
+    name = models.CharField(max_length=120)
+    language = models.CharField(max_length=8, choices=settings.LANGUAGES)
+    category = models.CharField(
+        max_length=20, choices=TicketCategory.choices, blank=True, help_text=_("Empty: any")
+    )
+    delay_reason = models.CharField(max_length=24, blank=True, help_text=_("Empty: any"))
+    body = models.TextField()
+    resolves = models.BooleanField(
+        default=False, help_text=_("Offered for resolving: sent and the ticket resolved")
+    )
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["name"]
+        indexes = [models.Index(fields=["language", "category"])]
+
+    def __str__(self):
+        return f"{self.name} ({self.language})"
+
+
+class TicketDraft(models.Model):
+    """A ticket waiting for its customer to confirm the email address by a one-time link."""
+
+    email = models.EmailField()
+    name = models.CharField(max_length=120)
+    language = models.CharField(max_length=8, choices=settings.LANGUAGES, default="ko")
+    category = models.CharField(max_length=20, choices=TicketCategory.choices)
+    tracking_number = models.CharField(max_length=64, blank=True)
+    body = models.TextField()
+    token_hash = models.CharField(max_length=64, unique=True)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+    ticket = models.OneToOneField(Ticket, on_delete=models.SET_NULL, null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"draft {self.email}"

@@ -193,7 +193,18 @@ vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Delay Desk <desk@delaydesk.example>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # Who writes the words of a notification, by its subject type (base layer → domain by name).
-NOTIFICATION_RENDERERS = {"shipment": "apps.shipments.telling.shipment_message"}
+NOTIFICATION_RENDERERS = {
+    "shipment": "apps.shipments.telling.shipment_message",
+    "ticket": "apps.tickets.telling.ticket_message",
+    "draft": "apps.tickets.telling.draft_message",
+}
+# Who mints the private link a message carries, by subject type (links are never stored).
+NOTIFICATION_LINKS = {
+    "ticket": "apps.tickets.telling.ticket_link_mint",
+    "draft": "apps.tickets.telling.draft_link_mint",
+}
+# Called with ticket_id= after a ticket is resolved (commit done): the survey, later issues.
+TICKET_RESOLVED_HOOKS: list[str] = []
 SMS_GATEWAY_URL = env.str("SMS_GATEWAY_URL", default="")
 SMS_GATEWAY_TOKEN = os.environ.get("SMS_GATEWAY_TOKEN", "")
 SMS_BACKEND = env.str("SMS_BACKEND", default="apps.notifications.sms.ConsoleSmsBackend")
@@ -241,6 +252,10 @@ DELAYDESK = {
     "SITE_URL": env.str("SITE_URL", default="http://127.0.0.1:8000"),
     "STALE_SCAN_HOURS": env.int("STALE_SCAN_HOURS", default=48),
     "TICKET_LINK_DAYS_AFTER_CLOSE": env.int("TICKET_LINK_DAYS_AFTER_CLOSE", default=30),
+    # Deal new tickets round-robin to agents on duty (least open tickets first).
+    "AUTO_ASSIGN": env.bool("AUTO_ASSIGN", default=False),
+    # Customers' attachments: images and PDF, at most this many bytes each.
+    "ATTACHMENT_MAX_BYTES": env.int("ATTACHMENT_MAX_BYTES", default=5 * 1024 * 1024),
     "QUIET_HOURS": env.str("QUIET_HOURS", default="21:00-08:00"),
     # Customer parcel lookups: per client address and per tracking number.
     "LOOKUP_RATE_PER_CLIENT": env.str("LOOKUP_RATE_PER_CLIENT", default="20/10m"),

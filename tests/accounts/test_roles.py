@@ -14,12 +14,18 @@ EXPECTED_AGENT_PERMISSIONS = {
     "shipments.view_shipment",
     "shipments.view_trackingevent",
     "shipments.view_estimaterevision",
+    "shipments.attach_trackingevent",
     "tickets.view_ticket",
     "tickets.add_ticket",
     "tickets.change_ticket",
     "tickets.view_message",
     "tickets.add_message",
     "tickets.view_ticketevent",
+    "tickets.view_attachment",
+    "tickets.view_deliverychangerequest",
+    "tickets.change_deliverychangerequest",
+    "tickets.view_replytemplate",
+    "tickets.assign_ticket",
     "compensation.view_compensationrule",
     "compensation.view_offer",
     "compensation.propose_offer",
@@ -44,6 +50,9 @@ EXPECTED_MANAGER_PERMISSIONS = EXPECTED_AGENT_PERMISSIONS | {
     "feedback.view_dashboard",
     "accounts.view_user",
     "shipments.view_webhookdelivery",
+    "tickets.add_replytemplate",
+    "tickets.change_replytemplate",
+    "tickets.delete_replytemplate",
 }
 
 MANAGER_ONLY_CAPABILITIES = [
@@ -87,7 +96,7 @@ def test_manager_has_manager_capability(manager, permission):
     assert manager.has_perm(permission)
 
 
-def test_no_role_may_delete_anything_but_managers_compensation_rules():
+def test_no_role_may_delete_anything_but_managers_rules_and_reply_templates():
     deletions = {
         role: {code for code in granted if code.split(".")[1].startswith("delete_")}
         for role, granted in _role_permissions().items()
@@ -95,7 +104,7 @@ def test_no_role_may_delete_anything_but_managers_compensation_rules():
 
     assert deletions == {
         "Agents": set(),
-        "Managers": {"compensation.delete_compensationrule"},
+        "Managers": {"compensation.delete_compensationrule", "tickets.delete_replytemplate"},
     }
 
 

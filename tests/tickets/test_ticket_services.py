@@ -358,7 +358,11 @@ def test_reply_from_the_customer_records_when_they_last_wrote():
     ticket.refresh_from_db()
     assert ticket.last_customer_message_at == now
     assert ticket.first_responded_at is None
-    assert TicketEvent.objects.get(ticket=ticket).kind == TicketEventKind.CUSTOMER_REPLIED
+    # The answer they were waiting for: the ticket is back with the agents.
+    assert ticket.status == TicketStatus.OPEN
+    assert list(
+        TicketEvent.objects.filter(ticket=ticket).order_by("id").values_list("kind", flat=True)
+    ) == [TicketEventKind.STATUS_CHANGED, TicketEventKind.CUSTOMER_REPLIED]
 
 
 def test_reply_with_an_empty_body_is_refused(agent):

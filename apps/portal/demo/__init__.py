@@ -25,6 +25,7 @@ from django.utils import timezone
 
 from apps.compensation.models import Budget, CompensationRule, Offer
 from apps.feedback.models import Survey, SurveyResponse
+from apps.notifications.models import Notification, NotificationStatus
 from apps.shipments.models import Carrier, Customer, Shipment, TrackingEvent
 from apps.tickets.models import Ticket
 from apps.tickets.services import ticket_link_reissue
@@ -110,6 +111,8 @@ def demo_seed(*, anchor: datetime | None = None) -> DemoResult:
         ),
         0,
     )
+    # Messages the demo's past produces are history, not news: they are not sent now.
+    last_notification = Notification.objects.order_by("-pk").values_list("pk", flat=True).first()
     clock = _Clock(anchor, _rng("times"))
     customer_plans = _plan_customers(_rng("customers"), clock)
     plans = _plan_shipments(_rng("shipments"), clock, customer_plans)
@@ -138,6 +141,9 @@ def demo_seed(*, anchor: datetime | None = None) -> DemoResult:
         created,
     )
     _budgets_settle(budgets)
+    Notification.objects.filter(
+        pk__gt=last_notification or 0, status=NotificationStatus.PENDING
+    ).update(status=NotificationStatus.SUPPRESSED, last_error="demo history, not sent")
 
     if not token:
         token = ticket_link_reissue(ticket=link_ticket, actor=None)

@@ -102,6 +102,12 @@ def _ticket_play(ticket, plan, shipment, steps, handler, users, clock):
             )
         elif kind == "status":
             to_status, note = payload
+            ticket.refresh_from_db(fields=["status"])
+            if ticket.status == to_status:
+                # A reply already moved it there (an agent's first answer, a customer's reply).
+                if to_status == TicketStatus.RESOLVED and resolved_at is None:
+                    resolved_at = moment
+                continue
             # A note marks a move nobody made by hand: the customer's reply or the clock.
             ticket = ticket_transition(
                 ticket=ticket,

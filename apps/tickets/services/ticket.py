@@ -5,19 +5,32 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.module_loading import import_string
 
 from apps.core.tokens import reference_generate, token_generate, token_hash
 from apps.shipments.models import Customer, Shipment
-from apps.tickets.errors import EmptyMessage, TicketTransitionRefused
+from apps.tickets.errors import (
+    AssigneeInvalid,
+    EmptyMessage,
+    NotForCustomers,
+    ReopenWindowClosed,
+    TicketClosed,
+    TicketTransitionRefused,
+)
 from apps.tickets.models import (
     Message,
     MessageAuthor,
     Ticket,
     TicketEvent,
     TicketEventKind,
+    TicketLink,
     TicketStatus,
 )
 from apps.tickets.sla import default_priority, sla_due_times
+from apps.tickets.telling import ticket_tell
+
+# A resolved ticket can be reopened by its customer this long after resolution.
+REOPEN_DAYS = 7
 
 
 def _unique_reference() -> str:
@@ -74,6 +87,12 @@ def ticket_open(
         body=body,
         created_at=now,
     )
+    if not is_proactive:
+        ticket_tell(ticket=ticket, stage="opened", now=now)
+    if settings.DELAYDESK["AUTO_ASSIGN"]:
+        from apps.tickets.services.assignment import ticket_assign_round_robin
+
+        ticket_assign_round_robin(ticket=ticket, now=now)
     TicketEvent.objects.create(
         ticket=ticket,
         kind=TicketEventKind.CREATED,
@@ -86,18 +105,32 @@ def ticket_open(
 
 @transaction.atomic
 def ticket_transition(
-    *, ticket: Ticket, to_status: str, actor=None, note: str = "", now: datetime | None = None
+    *,
+    ticket: Ticket,
+    to_status: str,
+    actor=None,
+    note: str = "",
+    by_customer: bool = False,
+    quiet: bool = False,
+    now: datetime | None = None,
 ) -> Ticket:
     """Move a ticket along its status machine under a row lock, keeping the SLA clock right.
 
     Waiting on the customer pauses the SLA; leaving that state pushes the due times back by the
-    pause. Closing starts the countdown after which the customer link stops working.
+    pause. Closing starts the countdown after which the customer link stops working. A customer
+    may only reopen a resolved ticket, within REOPEN_DAYS. The customer is told of every change
+    they did not make themselves.
     """
     now = now or timezone.now()
     locked = Ticket.objects.select_for_update().get(pk=ticket.pk)
     from_status = locked.status
     if not locked.can_transition_to(to_status):
         raise TicketTransitionRefused(from_status=from_status, to_status=to_status)
+    if by_customer:
+        if (from_status, to_status) != (TicketStatus.RESOLVED, TicketStatus.OPEN):
+            raise NotForCustomers()
+        if locked.resolved_at and now - locked.resolved_at > timedelta(days=REOPEN_DAYS):
+            raise ReopenWindowClosed(REOPEN_DAYS)
 
     fields = ["status", "updated_at"]
     if from_status == TicketStatus.PENDING_CUSTOMER and locked.sla_paused_at:
@@ -124,7 +157,7 @@ def ticket_transition(
 
     locked.status = to_status
     locked.save(update_fields=list(dict.fromkeys(fields)))
-    TicketEvent.objects.create(
+    event = TicketEvent.objects.create(
         ticket=locked,
         kind=TicketEventKind.STATUS_CHANGED,
         actor=actor,
@@ -133,7 +166,17 @@ def ticket_transition(
         note=note[:500],
         created_at=now,
     )
+    if not (by_customer or quiet):
+        ticket_tell(ticket=locked, stage=f"status_{to_status}", occurrence=str(event.pk), now=now)
+    if to_status == TicketStatus.RESOLVED:
+        transaction.on_commit(lambda: _resolved_hooks(locked.pk))
     return locked
+
+
+def _resolved_hooks(ticket_id: int) -> None:
+    """Work that follows a resolution in other apps (the survey), named in settings."""
+    for path in settings.TICKET_RESOLVED_HOOKS:
+        import_string(path)(ticket_id=ticket_id)
 
 
 @transaction.atomic
@@ -146,12 +189,35 @@ def ticket_reply(
     is_internal: bool = False,
     now: datetime | None = None,
 ) -> Message:
-    """Add a message. An agent's first public reply stops the first-response clock."""
+    """Add a message. An agent's first public reply stops the first-response clock.
+
+    A customer's reply to a ticket waiting on them moves it back to open; to a resolved one it
+    reopens it (within REOPEN_DAYS); a closed ticket takes no more replies. The customer hears
+    of every public agent reply.
+    """
     body = body.strip()
     if not body:
         raise EmptyMessage()
     now = now or timezone.now()
     locked = Ticket.objects.select_for_update().get(pk=ticket.pk)
+    if locked.status == TicketStatus.CLOSED:
+        raise TicketClosed()
+    if author_kind == MessageAuthor.CUSTOMER and locked.status == TicketStatus.RESOLVED:
+        locked = ticket_transition(
+            ticket=locked,
+            to_status=TicketStatus.OPEN,
+            by_customer=True,
+            now=now,
+            note="customer replied",
+        )
+    elif author_kind == MessageAuthor.CUSTOMER and locked.status == TicketStatus.PENDING_CUSTOMER:
+        locked = ticket_transition(
+            ticket=locked,
+            to_status=TicketStatus.OPEN,
+            now=now,
+            note="customer replied",
+            quiet=True,
+        )
     message = Message.objects.create(
         ticket=locked,
         author_kind=author_kind,
@@ -176,12 +242,18 @@ def ticket_reply(
     }.get(author_kind)
     if kind:
         TicketEvent.objects.create(ticket=locked, kind=kind, actor=author, created_at=now)
+    if author_kind == MessageAuthor.AGENT and not is_internal:
+        if locked.status == TicketStatus.NEW:
+            locked = ticket_transition(
+                ticket=locked, to_status=TicketStatus.OPEN, actor=author, now=now, quiet=True
+            )
+        ticket_tell(ticket=locked, stage="agent_replied", occurrence=str(message.pk), now=now)
     return message
 
 
 @transaction.atomic
-def ticket_link_reissue(*, ticket: Ticket, actor=None) -> str:
-    """Revoke the customer's current link and return a new token (the old one stops working)."""
+def ticket_link_reissue(*, ticket: Ticket, actor=None, send: bool = False) -> str:
+    """Revoke the customer's links and return a new token; with `send`, email them a new link."""
     locked = Ticket.objects.select_for_update().get(pk=ticket.pk)
     token = token_generate()
     locked.token_hash = token_hash(token)
@@ -190,5 +262,77 @@ def ticket_link_reissue(*, ticket: Ticket, actor=None) -> str:
         days = settings.DELAYDESK["TICKET_LINK_DAYS_AFTER_CLOSE"]
         locked.token_expires_at = timezone.now() + timedelta(days=days)
     locked.save(update_fields=["token_hash", "token_revoked_at", "token_expires_at", "updated_at"])
-    TicketEvent.objects.create(ticket=locked, kind=TicketEventKind.LINK_REISSUED, actor=actor)
+    TicketLink.objects.filter(ticket=locked, revoked_at__isnull=True).update(
+        revoked_at=timezone.now()
+    )
+    event = TicketEvent.objects.create(
+        ticket=locked, kind=TicketEventKind.LINK_REISSUED, actor=actor
+    )
+    if send:
+        ticket_tell(ticket=locked, stage="link_reissued", occurrence=str(event.pk))
     return token
+
+
+@transaction.atomic
+def ticket_assign(*, ticket: Ticket, assignee, actor=None, now: datetime | None = None) -> Ticket:
+    """Give the ticket to an agent (or to nobody with None), on the timeline."""
+    from apps.accounts.roles import AGENTS, MANAGERS
+
+    now = now or timezone.now()
+    if assignee is not None and not (
+        assignee.is_active and assignee.groups.filter(name__in=[AGENTS, MANAGERS]).exists()
+    ):
+        raise AssigneeInvalid()
+    locked = Ticket.objects.select_for_update().get(pk=ticket.pk)
+    previous = locked.assignee
+    if previous == assignee:
+        return locked
+    locked.assignee = assignee
+    locked.save(update_fields=["assignee", "updated_at"])
+    TicketEvent.objects.create(
+        ticket=locked,
+        kind=TicketEventKind.ASSIGNED,
+        actor=actor,
+        from_value=previous.username if previous else "",
+        to_value=assignee.username if assignee else "",
+        created_at=now,
+    )
+    return locked
+
+
+@transaction.atomic
+def ticket_set_priority(
+    *, ticket: Ticket, priority: int, actor=None, note: str = "", now: datetime | None = None
+) -> Ticket:
+    """Change the priority; the SLA due times stay as they were promised at opening."""
+    now = now or timezone.now()
+    locked = Ticket.objects.select_for_update().get(pk=ticket.pk)
+    previous = locked.priority
+    if previous == priority:
+        return locked
+    locked.priority = priority
+    locked.save(update_fields=["priority", "updated_at"])
+    TicketEvent.objects.create(
+        ticket=locked,
+        kind=TicketEventKind.PRIORITY_CHANGED,
+        actor=actor,
+        from_value=str(previous),
+        to_value=str(priority),
+        note=note[:500],
+        created_at=now,
+    )
+    return locked
+
+
+@transaction.atomic
+def ticket_links_revoke(*, ticket: Ticket, actor=None, now: datetime | None = None) -> Ticket:
+    """Every link to this ticket stops working (the first one and each sent since)."""
+    now = now or timezone.now()
+    locked = Ticket.objects.select_for_update().get(pk=ticket.pk)
+    locked.token_revoked_at = now
+    locked.save(update_fields=["token_revoked_at", "updated_at"])
+    TicketLink.objects.filter(ticket=locked, revoked_at__isnull=True).update(revoked_at=now)
+    TicketEvent.objects.create(
+        ticket=locked, kind=TicketEventKind.LINK_REVOKED, actor=actor, created_at=now
+    )
+    return locked
