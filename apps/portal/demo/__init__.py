@@ -16,19 +16,22 @@ moved by the ticket services, so SLA clocks and timelines are right. Compensatio
 no services yet: their rows are written here directly, keeping the models' invariants.
 """
 
+import hmac
+from base64 import urlsafe_b64encode
 from dataclasses import dataclass
 from datetime import datetime, time
+from hashlib import sha256
 
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
 from apps.compensation.models import Budget, CompensationRule, Offer
+from apps.core.tokens import token_hash
 from apps.feedback.models import Survey, SurveyResponse
 from apps.notifications.models import Notification, NotificationStatus
 from apps.shipments.models import Carrier, Customer, Shipment, TrackingEvent
 from apps.tickets.models import Ticket
-from apps.tickets.services import ticket_link_reissue
 
 from .compensation import _budgets_ensure, _budgets_settle, _rules_ensure
 from .offers import _offers_ensure
@@ -87,6 +90,24 @@ def demo_counts() -> dict[str, int]:
 
 
 @transaction.atomic
+def _demo_link_token(ticket) -> str:
+    """The printed ticket's link: the same on every run, so a second seed adds nothing.
+
+    Derived from SECRET_KEY (a production key keeps it unguessable; it is demo data, and with
+    the development key anyone can read it). Seeding sets it on the demo ticket each run, also
+    after an agent re-issued that ticket's link in the desk.
+    """
+    token = (
+        urlsafe_b64encode(
+            hmac.new(settings.SECRET_KEY.encode(), b"delay-desk demo ticket link", sha256).digest()
+        )
+        .decode()
+        .rstrip("=")
+    )
+    Ticket.objects.filter(pk=ticket.pk).update(token_hash=token_hash(token), token_revoked_at=None)
+    return token
+
+
 def demo_seed(*, anchor: datetime | None = None) -> DemoResult:
     """Write whatever part of the demo data is missing, then hand out the demo ticket's link.
 
@@ -145,8 +166,7 @@ def demo_seed(*, anchor: datetime | None = None) -> DemoResult:
         pk__gt=last_notification or 0, status=NotificationStatus.PENDING
     ).update(status=NotificationStatus.SUPPRESSED, last_error="demo history, not sent")
 
-    if not token:
-        token = ticket_link_reissue(ticket=link_ticket, actor=None)
+    token = _demo_link_token(link_ticket)
     site = settings.DELAYDESK["SITE_URL"].rstrip("/")
     return DemoResult(
         anchor=anchor,

@@ -65,6 +65,6 @@ class Command(BaseCommand):
             "",
             f"A customer's private ticket link ({result.ticket_reference}, a delayed parcel):",
             f"  {result.ticket_link}",
-            "  It is new on every run: the link printed before no longer opens.",
+            "  It stays the same across runs (derived from SECRET_KEY; demo data only).",
         ]
         self.stdout.write("\n".join(lines))
