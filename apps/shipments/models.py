@@ -309,10 +309,19 @@ class EstimateRevision(models.Model):
 class TrackingEvent(models.Model):
     """One scan or status report from a carrier. Both layers are kept: raw and canonical."""
 
-    carrier = models.ForeignKey(Carrier, on_delete=models.PROTECT, related_name="events")
+    # No single-column indexes on the two keys: the unique (carrier, event id) and the
+    # (shipment, occurred) indexes lead with them, and every event would pay for two more.
+    carrier = models.ForeignKey(
+        Carrier, on_delete=models.PROTECT, related_name="events", db_index=False
+    )
     # Null while unmatched: an event for a tracking number we do not know yet is kept, not dropped.
     shipment = models.ForeignKey(
-        Shipment, on_delete=models.CASCADE, null=True, blank=True, related_name="events"
+        Shipment,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="events",
+        db_index=False,
     )
     tracking_number = models.CharField(max_length=64)
     # The carrier's own id for the event: the dedupe key (deliveries are at-least-once).

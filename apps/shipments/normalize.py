@@ -9,8 +9,12 @@ from apps.shipments.models import DelayReason, ShipmentStatus
 S = ShipmentStatus
 
 
+_FOLD = str.maketrans("", "", " -_")
+_CLEAN = str.maketrans("", "", " -")
+
+
 def _key(text: str) -> str:
-    return "".join(ch for ch in text.strip().lower() if ch not in " -_")
+    return text.strip().lower().translate(_FOLD)
 
 
 _STATUS = {
@@ -133,4 +137,4 @@ def known_statuses() -> list[str]:
 
 def tracking_number_clean(text: str) -> str:
     """How a customer's typed number is compared: no spaces or hyphens, upper case."""
-    return "".join(ch for ch in text if ch not in " -").upper()
+    return text.translate(_CLEAN).upper()

@@ -1,9 +1,12 @@
 """Bulk imports from files: tracking events (`import_tracking`) and shipments (`import_shipments`).
 
 - `files`: reading CSV / JSON Lines row by row with line numbers, in constant memory
-- `tracking`: events in batches; COPY + INSERT … ON CONFLICT on PostgreSQL, the webhook's
-  service elsewhere; folding into shipment status
-- `shipments`: shipments and customers in batches, then the late match of unmatched events
+- `carriers`: carrier codes of rows → carriers
+- `tracking`: events in batches, stored by writer threads on PostgreSQL, by the webhook's
+  service elsewhere
+- `postgres`: COPY + INSERT … ON CONFLICT with shipment matching, and a set-based fold
+- `shipment_rows`, `shipments`: shipments and customers in batches, then the late match of the
+  events that came before them
 - `report`: counts and the first rejected lines
 """
 

@@ -17,7 +17,7 @@ import queue
 import threading
 from collections.abc import Callable
 
-from django.db import connection, reset_queries, transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from apps.shipments.imports.carriers import CarrierLookup
@@ -70,6 +70,7 @@ class _Store:
         self._error: BaseException | None = None
         self._counting = threading.Lock()
         self._threads = []
+        self._threaded = writers > 0
         if writers:
             self._queue: queue.Queue = queue.Queue(maxsize=writers)
             for number in range(writers):
@@ -95,8 +96,10 @@ class _Store:
             self.report.duplicates += result.duplicates
             self.report.unmatched += result.unmatched
             self.report.notified += notified
-        # Under DEBUG each query's SQL stays on the connection; a long import must not grow it.
-        reset_queries()
+        # Under DEBUG each query's SQL stays on the connection; a long import must not grow
+        # it (unless someone captures queries on purpose, as a test does).
+        if not connection.force_debug_cursor:
+            connection.queries_log.clear()
 
     def _work(self) -> None:
         # A failure is kept for the reading thread to raise; the queue is drained regardless,
@@ -126,19 +129,38 @@ class _Store:
     def put(self, batch: Batch) -> None:
         if not batch:
             return
-        if not self._threads:
+        if not self._threaded:
             self._store(batch)
             return
         self._raise_failure()
         self._queue.put(batch)
 
+    def finish(self, batch: Batch) -> None:
+        """Store the last batch and wait for all; raise what failed on the way."""
+        try:
+            self.put(batch)
+        except BaseException as exc:
+            self.abandon(exc)
+            raise
+        self.close()
+
     def close(self) -> None:
         """Wait until every batch handed over is stored; raise what failed on the way."""
+        self._join()
+        self._raise_failure()
+
+    def abandon(self, reason: BaseException) -> None:
+        """Drop the batches still waiting (an interrupt, a failure here); finish the rest."""
+        if self._error is None:
+            self._error = reason
+        self._join()
+
+    def _join(self) -> None:
         for _ in self._threads:
             self._queue.put(None)
         for thread in self._threads:
             thread.join()
-        self._raise_failure()
+        self._threads = []
 
 
 def tracking_import(
@@ -186,6 +208,8 @@ def tracking_import(
             use_copy=use_copy, notify=notify, report=report, writers=writers if threaded else 0
         )
         batch: Batch = {}
+        # Repeats inside a batch; counted apart from the writers' counts, which they lock.
+        repeats = 0
         now = timezone.now()
         try:
             for row in reader:
@@ -205,7 +229,7 @@ def tracking_import(
                     continue
                 key = (carrier.pk, event.carrier_event_id)
                 if key in batch:
-                    report.duplicates += 1
+                    repeats += 1
                     continue
                 batch[key] = (carrier, event)
                 if len(batch) >= batch_size:
@@ -216,15 +240,15 @@ def tracking_import(
                         on_progress(reader.position, reader.size, report)
         except ImportFailed as exc:
             # The rows before the unreadable line are sound: keep them, then stop.
-            store.put(batch)
-            store.close()
+            store.finish(batch)
+            report.duplicates += repeats
             exc.report = report
             raise
-        except BaseException:
-            store.close()
+        except BaseException as exc:
+            store.abandon(exc)
             raise
-        store.put(batch)
-        store.close()
+        store.finish(batch)
+        report.duplicates += repeats
         if on_progress:
             on_progress(reader.position, reader.size, report)
     return report

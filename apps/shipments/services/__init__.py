@@ -8,6 +8,7 @@ from apps.shipments.services.events import (
 )
 from apps.shipments.services.history import (
     INFERRED_REASONS,
+    SHIPMENT_STATE_FIELDS,
     STAGE_DELAYED,
     STAGE_ESTIMATE_REVISED,
     STATUS_STAGE,
@@ -20,6 +21,7 @@ from apps.shipments.services.shipment import customer_get_or_create, shipment_cr
 
 __all__ = [
     "INFERRED_REASONS",
+    "SHIPMENT_STATE_FIELDS",
     "STAGE_DELAYED",
     "STAGE_ESTIMATE_REVISED",
     "STATUS_STAGE",

@@ -23,7 +23,9 @@ def progress_bar(command: BaseCommand, *, name: str, enabled: bool):
 
     def on_progress(position, size, report):
         bar.total = size
-        bar.set_postfix(imported=report.imported, rejected=report.rejected, refresh=False)
+        bar.set_postfix_str(
+            f"imported {report.imported:,}, rejected {report.rejected:,}", refresh=False
+        )
         bar.update(position - bar.n)
 
     return bar, on_progress
