@@ -155,15 +155,16 @@ def delays_sweep(*, now: datetime | None = None) -> SweepResult:
     # Predicted late: where the parcel is now, it cannot arrive before its promise ends. Each
     # query reads only unflagged open parcels whose promise ends within the status's least
     # remaining time, so every row it returns is one to flag.
+    predicted = Q(pk__in=[])
     for level in ServiceLevel.values:
         for status, deadline in late_statuses_by_deadline(now, level).items():
-            condition = Q(
+            predicted |= Q(
                 service_level=level,
                 status=status,
                 promised_end__gte=now,
                 promised_end__lt=deadline,
             )
-            _sweep_pass(condition, DelayReason.ESTIMATE_LATE, now, result, predict=True)
+    _sweep_pass(predicted, DelayReason.ESTIMATE_LATE, now, result, predict=True)
 
     # The promised window has ended and the parcel is not there.
     _sweep_pass(Q(promised_end__lt=now), DelayReason.WINDOW_PASSED, now, result)
