@@ -69,6 +69,12 @@ INTEGRATION_PERMISSIONS = frozenset(
         "shipments.add_shipment",
         "shipments.view_trackingevent",
         "shipments.add_trackingevent",
+        # Shop systems file and follow tickets for their customers; never the timeline, whose
+        # view permission is what shows internal notes.
+        "tickets.view_ticket",
+        "tickets.add_ticket",
+        "tickets.view_message",
+        "tickets.add_message",
     }
 )
 

@@ -1,7 +1,7 @@
 from django.urls import path
 from rest_framework.routers import DefaultRouter
 
-from apps.api import shipment_events, shipments, views, webhooks
+from apps.api import shipment_events, shipments, ticket_messages, tickets, views, webhooks
 
 app_name = "api"
 
@@ -24,6 +24,13 @@ urlpatterns = [
         "shipments/<int:shipment_id>/events/",
         shipment_events.ShipmentEventsApi.as_view(),
         name="shipment-events",
+    ),
+    path("tickets/", tickets.TicketsApi.as_view(), name="tickets"),
+    path("tickets/<int:ticket_id>/", tickets.TicketDetailApi.as_view(), name="ticket-detail"),
+    path(
+        "tickets/<int:ticket_id>/messages/",
+        ticket_messages.TicketMessagesApi.as_view(),
+        name="ticket-messages",
     ),
     *router.urls,
 ]

@@ -114,3 +114,27 @@ def test_agent_may_change_tickets(agent):
 
 def test_staff_without_a_role_has_no_permissions(stranger):
     assert stranger.get_all_permissions() == set()
+
+
+def test_integrations_have_exactly_their_permissions():
+    group = Group.objects.get(name="Integrations")
+    granted = {
+        f"{p.content_type.app_label}.{p.codename}"
+        for p in group.permissions.select_related("content_type")
+    }
+
+    assert granted == {
+        "shipments.view_carrier",
+        "shipments.view_customer",
+        "shipments.add_customer",
+        "shipments.view_shipment",
+        "shipments.add_shipment",
+        "shipments.view_trackingevent",
+        "shipments.add_trackingevent",
+        "tickets.view_ticket",
+        "tickets.add_ticket",
+        "tickets.view_message",
+        "tickets.add_message",
+    }
+    # The timeline's view permission is what shows internal notes: never for integrations.
+    assert "tickets.view_ticketevent" not in granted
