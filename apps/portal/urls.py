@@ -1,12 +1,33 @@
 from django.urls import path
 
-from apps.portal import views
+from apps.portal.views import contact, staff, ticket_page, tracking
 
 app_name = "portal"
 
 urlpatterns = [
-    path("", views.home, name="home"),
-    path("track/", views.track, name="track"),
-    path("track/parcel/<int:shipment_id>/", views.parcel, name="parcel"),
-    path("t/<str:token>/", views.ticket_detail, name="ticket"),
+    path("", tracking.home, name="home"),
+    path("track/", tracking.track, name="track"),
+    path("track/parcel/<int:shipment_id>/", tracking.parcel, name="parcel"),
+    path("track/parcel/<int:shipment_id>/ticket/", tracking.parcel_ticket, name="parcel-ticket"),
+    path("contact/", contact.contact, name="contact"),
+    path("contact/confirm/<str:token>/", contact.draft_confirm, name="draft-confirm"),
+    path("t/<str:token>/", ticket_page.detail, name="ticket"),
+    path("t/<str:token>/reply/", ticket_page.reply, name="ticket-reply"),
+    path("t/<str:token>/delivery-change/", ticket_page.delivery_change, name="ticket-delivery"),
+    path("t/<str:token>/reopen/", ticket_page.reopen, name="ticket-reopen"),
+    path("t/<str:token>/language/", ticket_page.language, name="ticket-language"),
+    path(
+        "t/<str:token>/files/<int:attachment_id>/",
+        ticket_page.attachment,
+        name="ticket-attachment",
+    ),
+    # Links typed or pasted without the final slash are served, not redirected: APPEND_SLASH's
+    # redirect would carry the token in a Location header.
+    path("t/<str:token>", ticket_page.detail),
+    path("contact/confirm/<str:token>", contact.draft_confirm),
+    path(
+        "desk-files/attachments/<int:attachment_id>/",
+        staff.attachment,
+        name="staff-attachment",
+    ),
 ]

@@ -241,8 +241,9 @@ SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 315
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=not DEBUG)
 SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=not DEBUG)
 SECURE_CONTENT_TYPE_NOSNIFF = True
-# Customer links carry their access token in the path: never send it on to another site.
-SECURE_REFERRER_POLICY = "no-referrer"
+# Customer links carry their access token in the path: a Referer carries only the origin, never
+# the path. (no-referrer would also blank the Origin of our own form posts, which CSRF refuses.)
+SECURE_REFERRER_POLICY = "strict-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
 
@@ -260,13 +261,28 @@ DELAYDESK = {
     # Customer parcel lookups: per client address and per tracking number.
     "LOOKUP_RATE_PER_CLIENT": env.str("LOOKUP_RATE_PER_CLIENT", default="20/10m"),
     "LOOKUP_RATE_PER_PARCEL": env.str("LOOKUP_RATE_PER_PARCEL", default="10/h"),
+    # The general contact form, per email address (a confirmation email is sent each time).
+    "CONTACT_RATE_PER_EMAIL": env.str("CONTACT_RATE_PER_EMAIL", default="5/h"),
 }
 
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    # Customer links carry tokens in their paths: log lines show /t/<redacted>/ instead.
+    "filters": {"redact_token_paths": {"()": "apps.core.logging.RedactTokenPaths"}},
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["redact_token_paths"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # Django's defaults give these their own (unfiltered) handlers: route them through ours.
+        "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
+    },
 }

@@ -180,7 +180,7 @@ def test_page_masks_the_customer_name(client, ticket):
 def test_page_tells_browsers_not_to_pass_on_or_keep_the_link(client, ticket):
     response = client.get(_url(token_for(ticket.reference)))
 
-    assert response["Referrer-Policy"] == "no-referrer"
+    assert response["Referrer-Policy"] == "strict-origin"
     cache_control = {part.strip() for part in response["Cache-Control"].split(",")}
     assert {"no-cache", "no-store", "private"} <= cache_control
 
@@ -189,7 +189,7 @@ def test_page_is_404_for_a_wrong_token_with_the_same_headers(client):
     response = client.get(_url("not-the-token"))
 
     assert response.status_code == 404
-    assert response["Referrer-Policy"] == "no-referrer"
+    assert response["Referrer-Policy"] == "strict-origin"
 
 
 @pytest.mark.parametrize("message_count", [10, 500])

@@ -25,7 +25,7 @@ from apps.tickets.models import (
     TicketEventKind,
     TicketStatus,
 )
-from apps.tickets.services.ticket import ticket_open
+from apps.tickets.services.ticket import ticket_open, ticket_transition
 from apps.tickets.telling import draft_tell
 
 # What a file's first bytes must be; the browser's stated type and the name are not trusted.
@@ -149,9 +149,16 @@ def delivery_change_request(
         note=str(change)[:500],
         created_at=now,
     )
-    if locked.status in (TicketStatus.RESOLVED, TicketStatus.PENDING_CUSTOMER):
-        from apps.tickets.services.ticket import ticket_transition
-
+    if locked.status == TicketStatus.RESOLVED:
+        # Asking for something after resolution reopens, within the customer's window only.
+        ticket_transition(
+            ticket=locked,
+            to_status=TicketStatus.OPEN,
+            by_customer=True,
+            now=now,
+            note="delivery change requested",
+        )
+    elif locked.status == TicketStatus.PENDING_CUSTOMER:
         ticket_transition(
             ticket=locked,
             to_status=TicketStatus.OPEN,
