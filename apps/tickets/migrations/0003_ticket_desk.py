@@ -7,106 +7,281 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('tickets', '0002_created_at_default'),
+        ("tickets", "0002_created_at_default"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='ticket',
-            name='sla_escalated_at',
+            model_name="ticket",
+            name="sla_escalated_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AlterField(
-            model_name='ticketevent',
-            name='kind',
-            field=models.CharField(choices=[('created', 'Created'), ('status_changed', 'Status changed'), ('assigned', 'Assigned'), ('priority_changed', 'Priority changed'), ('customer_replied', 'Customer replied'), ('agent_replied', 'Agent replied'), ('note_added', 'Internal note added'), ('link_reissued', 'Customer link re-issued'), ('link_revoked', 'Customer links revoked'), ('delivery_change', 'Delivery change requested'), ('attachment_added', 'Attachment added'), ('sla_breached', 'SLA breached'), ('compensation', 'Compensation')], max_length=24),
+            model_name="ticketevent",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("created", "Created"),
+                    ("status_changed", "Status changed"),
+                    ("assigned", "Assigned"),
+                    ("priority_changed", "Priority changed"),
+                    ("customer_replied", "Customer replied"),
+                    ("agent_replied", "Agent replied"),
+                    ("note_added", "Internal note added"),
+                    ("link_reissued", "Customer link re-issued"),
+                    ("link_revoked", "Customer links revoked"),
+                    ("delivery_change", "Delivery change requested"),
+                    ("attachment_added", "Attachment added"),
+                    ("sla_breached", "SLA breached"),
+                    ("compensation", "Compensation"),
+                ],
+                max_length=24,
+            ),
         ),
         migrations.CreateModel(
-            name='Attachment',
+            name="Attachment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('file', models.FileField(max_length=200, upload_to=apps.tickets.models.attachment_path)),
-                ('stored_name', models.CharField(max_length=80)),
-                ('original_name', models.CharField(max_length=200)),
-                ('content_type', models.CharField(max_length=100)),
-                ('size', models.PositiveIntegerField()),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('message', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='attachments', to='tickets.message')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "file",
+                    models.FileField(max_length=200, upload_to=apps.tickets.models.attachment_path),
+                ),
+                ("stored_name", models.CharField(max_length=80)),
+                ("original_name", models.CharField(max_length=200)),
+                ("content_type", models.CharField(max_length=100)),
+                ("size", models.PositiveIntegerField()),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "message",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="attachments",
+                        to="tickets.message",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['created_at', 'id'],
+                "ordering": ["created_at", "id"],
             },
         ),
         migrations.CreateModel(
-            name='ReplyTemplate',
+            name="ReplyTemplate",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(db_index=True, default=django.utils.timezone.now, editable=False)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('name', models.CharField(max_length=120)),
-                ('language', models.CharField(choices=[('en', 'English'), ('ko', 'Korean')], max_length=8)),
-                ('category', models.CharField(blank=True, choices=[('late', 'Parcel is late'), ('lost', 'Parcel is lost'), ('damaged', 'Parcel is damaged'), ('wrong_address', 'Wrong address'), ('failed_delivery', 'Delivery failed'), ('other', 'Something else')], help_text='Empty: any', max_length=20)),
-                ('delay_reason', models.CharField(blank=True, help_text='Empty: any', max_length=24)),
-                ('body', models.TextField()),
-                ('resolves', models.BooleanField(default=False, help_text='Offered for resolving: sent and the ticket resolved')),
-                ('is_active', models.BooleanField(default=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(
+                        db_index=True, default=django.utils.timezone.now, editable=False
+                    ),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("name", models.CharField(max_length=120)),
+                (
+                    "language",
+                    models.CharField(choices=[("en", "English"), ("ko", "Korean")], max_length=8),
+                ),
+                (
+                    "category",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("late", "Parcel is late"),
+                            ("lost", "Parcel is lost"),
+                            ("damaged", "Parcel is damaged"),
+                            ("wrong_address", "Wrong address"),
+                            ("failed_delivery", "Delivery failed"),
+                            ("other", "Something else"),
+                        ],
+                        help_text="Empty: any",
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "delay_reason",
+                    models.CharField(blank=True, help_text="Empty: any", max_length=24),
+                ),
+                ("body", models.TextField()),
+                (
+                    "resolves",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Offered for resolving: sent and the ticket resolved",
+                    ),
+                ),
+                ("is_active", models.BooleanField(default=True)),
             ],
             options={
-                'ordering': ['name'],
-                'indexes': [models.Index(fields=['language', 'category'], name='tickets_rep_languag_6e8585_idx')],
+                "ordering": ["name"],
+                "indexes": [
+                    models.Index(
+                        fields=["language", "category"], name="tickets_rep_languag_6e8585_idx"
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='TicketDraft',
+            name="TicketDraft",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('email', models.EmailField(max_length=254)),
-                ('name', models.CharField(max_length=120)),
-                ('language', models.CharField(choices=[('en', 'English'), ('ko', 'Korean')], default='ko', max_length=8)),
-                ('category', models.CharField(choices=[('late', 'Parcel is late'), ('lost', 'Parcel is lost'), ('damaged', 'Parcel is damaged'), ('wrong_address', 'Wrong address'), ('failed_delivery', 'Delivery failed'), ('other', 'Something else')], max_length=20)),
-                ('tracking_number', models.CharField(blank=True, max_length=64)),
-                ('body', models.TextField()),
-                ('token_hash', models.CharField(max_length=64, unique=True)),
-                ('expires_at', models.DateTimeField()),
-                ('used_at', models.DateTimeField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('ticket', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, to='tickets.ticket')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("email", models.EmailField(max_length=254)),
+                ("name", models.CharField(max_length=120)),
+                (
+                    "language",
+                    models.CharField(
+                        choices=[("en", "English"), ("ko", "Korean")], default="ko", max_length=8
+                    ),
+                ),
+                (
+                    "category",
+                    models.CharField(
+                        choices=[
+                            ("late", "Parcel is late"),
+                            ("lost", "Parcel is lost"),
+                            ("damaged", "Parcel is damaged"),
+                            ("wrong_address", "Wrong address"),
+                            ("failed_delivery", "Delivery failed"),
+                            ("other", "Something else"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("tracking_number", models.CharField(blank=True, max_length=64)),
+                ("body", models.TextField()),
+                ("token_hash", models.CharField(max_length=64, unique=True)),
+                ("expires_at", models.DateTimeField()),
+                ("used_at", models.DateTimeField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "ticket",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        to="tickets.ticket",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at'],
+                "ordering": ["-created_at"],
             },
         ),
         migrations.CreateModel(
-            name='TicketLink',
+            name="TicketLink",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('token_hash', models.CharField(max_length=64, unique=True)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('revoked_at', models.DateTimeField(blank=True, null=True)),
-                ('ticket', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='links', to='tickets.ticket')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("token_hash", models.CharField(max_length=64, unique=True)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("revoked_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "ticket",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="links",
+                        to="tickets.ticket",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at'],
+                "ordering": ["-created_at"],
             },
         ),
         migrations.CreateModel(
-            name='DeliveryChangeRequest',
+            name="DeliveryChangeRequest",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('new_date', 'Another day'), ('new_slot', 'Another time of day'), ('pickup_point', 'A pickup point'), ('neighbour', 'Leave it with a neighbour'), ('safe_place', 'Leave it in a safe place')], max_length=16)),
-                ('preferred_date', models.DateField(blank=True, null=True)),
-                ('time_slot', models.CharField(blank=True, max_length=20)),
-                ('place', models.CharField(blank=True, help_text='Pickup point, neighbour or place', max_length=200)),
-                ('note', models.CharField(blank=True, max_length=500)),
-                ('status', models.CharField(choices=[('requested', 'Requested'), ('arranged', 'Arranged with the carrier'), ('declined', 'Not possible')], default='requested', max_length=12)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('ticket', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='delivery_changes', to='tickets.ticket')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("new_date", "Another day"),
+                            ("new_slot", "Another time of day"),
+                            ("pickup_point", "A pickup point"),
+                            ("neighbour", "Leave it with a neighbour"),
+                            ("safe_place", "Leave it in a safe place"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                ("preferred_date", models.DateField(blank=True, null=True)),
+                ("time_slot", models.CharField(blank=True, max_length=20)),
+                (
+                    "place",
+                    models.CharField(
+                        blank=True, help_text="Pickup point, neighbour or place", max_length=200
+                    ),
+                ),
+                ("note", models.CharField(blank=True, max_length=500)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("requested", "Requested"),
+                            ("arranged", "Arranged with the carrier"),
+                            ("declined", "Not possible"),
+                        ],
+                        default="requested",
+                        max_length=12,
+                    ),
+                ),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "ticket",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="delivery_changes",
+                        to="tickets.ticket",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at'],
-                'constraints': [models.CheckConstraint(condition=models.Q(models.Q(('kind', 'new_date'), _negated=True), ('preferred_date__isnull', False), _connector='OR'), name='delivery_change_date_given'), models.CheckConstraint(condition=models.Q(models.Q(('kind__in', ['pickup_point', 'neighbour', 'safe_place']), _negated=True), models.Q(('place', ''), _negated=True), _connector='OR'), name='delivery_change_place_given')],
+                "ordering": ["-created_at"],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(("kind", "new_date"), _negated=True),
+                            ("preferred_date__isnull", False),
+                            _connector="OR",
+                        ),
+                        name="delivery_change_date_given",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(
+                                ("kind__in", ["pickup_point", "neighbour", "safe_place"]),
+                                _negated=True,
+                            ),
+                            models.Q(("place", ""), _negated=True),
+                            _connector="OR",
+                        ),
+                        name="delivery_change_place_given",
+                    ),
+                ],
             },
         ),
     ]

@@ -1,25 +1,17 @@
-from datetime import timedelta
+"""The ticket list, its record page, and the desk's two working pages hung under it: the queue
+(`queue/`) and each ticket's workspace (`<id>/work/`), where agents actually work."""
 
 from django.contrib import admin
+from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.text import Truncator
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from apps.accounts.roles import AGENTS, MANAGERS
 from apps.core.admin import ReadOnlyAdminMixin
-from apps.tickets.models import (
-    Attachment,
-    DeliveryChangeRequest,
-    Message,
-    ReplyTemplate,
-    Ticket,
-    TicketDraft,
-    TicketEvent,
-    TicketLink,
-)
-
-# "Due soon" in the SLA column: an hour is what an agent can still act on before a breach.
-SLA_WARNING = timedelta(hours=1)
+from apps.tickets.admin.queue_page import queue_view
+from apps.tickets.admin.workspace import workspace_url, workspace_view
+from apps.tickets.models import Message, Ticket, TicketEvent
+from apps.tickets.queue import SLA_WARNING, desk_agents
 
 
 class MessageInline(ReadOnlyAdminMixin, admin.TabularInline):
@@ -45,7 +37,7 @@ class TicketEventInline(ReadOnlyAdminMixin, admin.TabularInline):
 @admin.register(Ticket)
 class TicketAdmin(admin.ModelAdmin):
     list_display = (
-        "reference",
+        "reference_link",
         "subject",
         "customer",
         "status",
@@ -56,6 +48,8 @@ class TicketAdmin(admin.ModelAdmin):
         "sla",
         "carrier",
     )
+    # A row opens the ticket's workspace (its reference is the link), not the record form.
+    list_display_links = None
     list_filter = (
         "status",
         "priority",
@@ -132,6 +126,33 @@ class TicketAdmin(admin.ModelAdmin):
         (_("Record"), {"fields": ("created_at", "updated_at")}),
     )
 
+    def get_urls(self):
+        info = self.opts.app_label, self.opts.model_name
+        return [
+            path(
+                "queue/",
+                self.admin_site.admin_view(self.queue_view),
+                name="{}_{}_queue".format(*info),
+            ),
+            path(
+                "<int:ticket_id>/work/",
+                self.admin_site.admin_view(self.workspace_view),
+                name="{}_{}_work".format(*info),
+            ),
+            *super().get_urls(),
+        ]
+
+    def queue_view(self, request):
+        return queue_view(self, request)
+
+    def workspace_view(self, request, ticket_id):
+        return workspace_view(self, request, ticket_id)
+
+    def changelist_view(self, request, extra_context=None):
+        queue_url = reverse("admin:tickets_ticket_queue")
+        extra_context = {**(extra_context or {}), "queue_url": queue_url}
+        return super().changelist_view(request, extra_context=extra_context)
+
     def has_add_permission(self, request):
         # A ticket is opened by `ticket_open` (reference, hashed link token, SLA due times and
         # the first message together); a bare admin form would leave those out.
@@ -148,14 +169,12 @@ class TicketAdmin(admin.ModelAdmin):
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "assignee":
-            kwargs["queryset"] = (
-                db_field.related_model.objects.filter(
-                    is_active=True, groups__name__in=(AGENTS, MANAGERS)
-                )
-                .distinct()
-                .order_by("username")
-            )
+            kwargs["queryset"] = desk_agents()
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    @admin.display(description=_("Reference"), ordering="reference")
+    def reference_link(self, obj):
+        return format_html('<a href="{}">{}</a>', workspace_url(obj.pk), obj.reference)
 
     @admin.display(description=_("SLA"))
     def sla(self, obj):
@@ -172,99 +191,3 @@ class TicketAdmin(admin.ModelAdmin):
     @admin.display(description=_("Carrier"), ordering="shipment__carrier__name")
     def carrier(self, obj):
         return obj.shipment.carrier.name if obj.shipment_id else "—"
-
-
-@admin.register(Message)
-class MessageAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    """Replies go through `ticket_reply`, which also stops the first-response clock."""
-
-    list_display = ("ticket", "created_at", "author_kind", "author", "is_internal", "excerpt")
-    list_filter = ("author_kind", "is_internal")
-    list_select_related = ("ticket", "author")
-    search_fields = ("ticket__reference", "body")
-    date_hierarchy = "created_at"
-
-    @admin.display(description=_("Message"))
-    def excerpt(self, obj):
-        return Truncator(obj.body).chars(80)
-
-
-@admin.register(TicketEvent)
-class TicketEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ("ticket", "created_at", "kind", "actor", "from_value", "to_value", "note")
-    list_filter = ("kind",)
-    list_select_related = ("ticket", "actor")
-    search_fields = ("ticket__reference", "note")
-    date_hierarchy = "created_at"
-
-
-@admin.register(ReplyTemplate)
-class ReplyTemplateAdmin(admin.ModelAdmin):
-    """Managers write the replies agents start from, per situation and language."""
-
-    list_display = ("name", "language", "category", "delay_reason", "resolves", "is_active")
-    list_filter = ("language", "category", "resolves", "is_active")
-    search_fields = ("name", "body")
-
-
-@admin.register(DeliveryChangeRequest)
-class DeliveryChangeRequestAdmin(admin.ModelAdmin):
-    """What customers asked of the next delivery; agents mark it arranged or not possible."""
-
-    list_display = (
-        "ticket",
-        "kind",
-        "preferred_date",
-        "time_slot",
-        "place",
-        "status",
-        "created_at",
-    )
-    list_filter = ("status", "kind")
-    list_select_related = ("ticket",)
-    search_fields = ("ticket__reference", "place", "note")
-    readonly_fields = (
-        "ticket",
-        "kind",
-        "preferred_date",
-        "time_slot",
-        "place",
-        "note",
-        "created_at",
-    )
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-@admin.register(Attachment)
-class AttachmentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ("original_name", "content_type", "size", "message", "created_at")
-    list_filter = ("content_type",)
-    list_select_related = ("message__ticket",)
-    search_fields = ("original_name", "message__ticket__reference")
-    exclude = ("file", "stored_name")
-
-
-@admin.register(TicketLink)
-class TicketLinkAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    """Links minted for messages to customers; only when and whether revoked, never the hash."""
-
-    list_display = ("ticket", "created_at", "revoked_at")
-    list_select_related = ("ticket",)
-    search_fields = ("ticket__reference",)
-    exclude = ("token_hash",)
-
-
-@admin.register(TicketDraft)
-class TicketDraftAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    """Requests waiting for their customer to confirm the email address."""
-
-    list_display = ("email", "category", "created_at", "expires_at", "used_at", "ticket")
-    list_filter = ("category",)
-    list_select_related = ("ticket",)
-    search_fields = ("email", "tracking_number")
-    exclude = ("token_hash",)
