@@ -7,6 +7,7 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 
 from apps.core.admin import ReadOnlyAdminMixin
+from apps.core.errors import ApplicationError
 from apps.tickets.admin.forms import ReplyTemplateForm
 from apps.tickets.admin.workspace import workspace_url
 from apps.tickets.models import (
@@ -18,6 +19,7 @@ from apps.tickets.models import (
     TicketEvent,
     TicketLink,
 )
+from apps.tickets.services import delivery_change_decide
 
 # Posted by the workspace's "arranged" / "not possible" buttons: back to the ticket afterwards.
 RETURN_TO_TICKET = "_return_to_ticket"
@@ -118,6 +120,14 @@ class DeliveryChangeRequestAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+    def save_model(self, request, obj, form, change):
+        # The decision goes through the service: locked, once, and on the ticket's timeline.
+        if "status" in form.changed_data:
+            try:
+                delivery_change_decide(change=obj, status=obj.status, actor=request.user)
+            except ApplicationError as error:
+                self.message_user(request, error.message, messages.ERROR)
 
     def response_change(self, request, obj):
         if RETURN_TO_TICKET in request.POST:

@@ -5,6 +5,7 @@ from apps.tickets.services.escalation import tickets_escalate
 from apps.tickets.services.requests import (
     attachments_add,
     attachments_validate,
+    delivery_change_decide,
     delivery_change_request,
     ticket_draft_confirm,
     ticket_draft_create,
@@ -23,6 +24,7 @@ from apps.tickets.services.ticket import (
 __all__ = [
     "attachments_add",
     "attachments_validate",
+    "delivery_change_decide",
     "delivery_change_request",
     "ticket_assign_round_robin",
     "ticket_draft_confirm",

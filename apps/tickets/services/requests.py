@@ -18,6 +18,7 @@ from apps.tickets.models import (
     Attachment,
     DeliveryChangeKind,
     DeliveryChangeRequest,
+    DeliveryChangeStatus,
     Message,
     Ticket,
     TicketDraft,
@@ -238,3 +239,28 @@ def ticket_draft_confirm(*, token: str, now: datetime | None = None) -> tuple[Ti
     draft.ticket = ticket
     draft.save(update_fields=["used_at", "ticket"])
     return ticket, raw
+
+
+@transaction.atomic
+def delivery_change_decide(
+    *, change: DeliveryChangeRequest, status: str, actor=None, now: datetime | None = None
+) -> DeliveryChangeRequest:
+    """Mark a requested delivery change arranged or not possible, once, on the timeline."""
+    now = now or timezone.now()
+    locked = DeliveryChangeRequest.objects.select_for_update().get(pk=change.pk)
+    if status not in (DeliveryChangeStatus.ARRANGED, DeliveryChangeStatus.DECLINED):
+        raise DeliveryChangeInvalid("Choose arranged or not possible.", field="status")
+    if locked.status != DeliveryChangeStatus.REQUESTED:
+        raise DeliveryChangeInvalid("This request was already decided.", field="status")
+    locked.status = status
+    locked.save(update_fields=["status"])
+    TicketEvent.objects.create(
+        ticket_id=locked.ticket_id,
+        kind=TicketEventKind.DELIVERY_CHANGE,
+        actor=actor,
+        from_value=DeliveryChangeStatus.REQUESTED,
+        to_value=status,
+        note=str(locked)[:500],
+        created_at=now,
+    )
+    return locked
