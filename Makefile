@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMPS := .make
 
-.PHONY: run test lint lock migrate seed worker clean help
+.PHONY: run test chromium lint lock migrate seed worker clean help
 
 help:
 	@echo "make run   - install, migrate, seed demo data, serve on http://127.0.0.1:8000 with the task worker"
@@ -31,8 +31,12 @@ run: $(STAMPS)/base
 	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py seed_demo
 	DEBUG=$${DEBUG:-1} $(BIN)/python scripts/run_dev.py
 
-test: $(STAMPS)/dev
+test: $(STAMPS)/dev chromium
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Debian's Chromium for the browser tests: installed when root with apt-get, else they are skipped.
+chromium:
+	@bash scripts/ensure_chromium.sh
 
 lint: $(STAMPS)/dev
 	$(BIN)/python -m ruff check .
