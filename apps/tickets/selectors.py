@@ -25,11 +25,15 @@ def _tickets_for_token(token: str) -> QuerySet[Ticket] | None:
         return None
     digest = token_hash(token)
     # The ticket's first link, or one minted for a message since; revoked or expired: none.
-    link_ticket = TicketLink.objects.filter(token_hash=digest, revoked_at__isnull=True).values(
-        "ticket_id"
+    # Looked up first, on its own index: an OR with a subquery would scan every ticket.
+    link_ticket = (
+        TicketLink.objects.filter(token_hash=digest, revoked_at__isnull=True)
+        .values_list("ticket_id", flat=True)
+        .first()
     )
+    by_token = Q(token_hash=digest) | Q(pk=link_ticket) if link_ticket else Q(token_hash=digest)
     return (
-        Ticket.objects.filter(Q(token_hash=digest) | Q(pk__in=link_ticket))
+        Ticket.objects.filter(by_token)
         .filter(token_revoked_at__isnull=True)
         .filter(Q(token_expires_at__isnull=True) | Q(token_expires_at__gt=timezone.now()))
     )

@@ -490,10 +490,10 @@ def test_the_page_with_files_and_delivery_requests_keeps_its_query_count(
     DeliveryChangeRequest.objects.create(ticket=ticket, kind="neighbour", place="302")
     TrackingEventFactory.create_batch(15, shipment=ticket.shipment)
 
-    # Expect 5 queries: ticket with customer, shipment and carrier (flags: any public files,
-    # any delivery requests); its public messages; their files; its delivery requests; the
-    # latest tracking events.
-    with django_assert_max_num_queries(5):
+    # Expect 6 queries: the minted link for this token; ticket with customer, shipment and
+    # carrier (flags: any public files, any delivery requests); its public messages; their
+    # files; its delivery requests; the latest tracking events.
+    with django_assert_max_num_queries(6):
         response = client.get(_url(ticket))
 
     html = response.content.decode()
