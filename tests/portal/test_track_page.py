@@ -234,7 +234,7 @@ def test_a_delivered_parcel_says_when(client, shipment):
 
     html = _verified_page(client, shipment)
 
-    assert "Delivered on March 4, 2031, 2:05 p.m.." in html
+    assert "Delivered on March 4, 2031, 14:05." in html
     assert "Promised for" not in html
 
 
