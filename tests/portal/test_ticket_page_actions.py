@@ -29,6 +29,7 @@ from tests.factories import (
     ShipmentFactory,
     TicketFactory,
     TrackingEventFactory,
+    UserFactory,
     token_for,
 )
 
@@ -499,3 +500,19 @@ def test_the_page_with_files_and_delivery_requests_keeps_its_query_count(
     html = response.content.decode()
     assert html.count('class="msg ') == message_count
     assert html.count("/files/") == len(messages[::5])
+
+
+def test_a_reply_that_mentions_the_link_reads_this_page_and_stays_escaped(client, ticket):
+    # Agents' templates say {ticket_link} for the private link an email carries.
+    MessageFactory(
+        ticket=ticket,
+        author_kind="agent",
+        author=UserFactory(username="linker"),
+        body="Follow it here: {ticket_link} <script>alert(1)</script>",
+    )
+
+    html = client.get(_url(ticket)).content.decode()
+
+    assert "{ticket_link}" not in html
+    assert "Follow it here: (this page)" in html
+    assert "<script>alert(1)</script>" not in html
