@@ -32,7 +32,9 @@ def main() -> int:
     def stop(*_):
         raise KeyboardInterrupt
 
+    # Handled explicitly: a shell that started us in the background may have left SIGINT ignored.
     signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
     exit_code = 0
     try:
         while all(child.poll() is None for child in children):
