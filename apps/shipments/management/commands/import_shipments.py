@@ -1,8 +1,8 @@
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 
-from apps.shipments.imports import ImportFailed, shipments_import
+from apps.shipments.imports import shipments_import
 from apps.shipments.imports.shipments import BATCH_SIZE
-from apps.shipments.management.commands.import_tracking import progress_bar, summary_write
+from apps.shipments.management.commands.import_tracking import import_run, summary_write
 
 
 class Command(BaseCommand):
@@ -38,33 +38,20 @@ class Command(BaseCommand):
         parser.add_argument("--batch-size", type=int, default=BATCH_SIZE)
 
     def handle(self, *args, **options):
-        if options["batch_size"] < 1:
-            raise CommandError("--batch-size must be at least 1")
-        bar, on_progress = progress_bar(
-            self, name="import_shipments", enabled=not options["no_progress"]
-        )
-        try:
-            report = shipments_import(
+        import_run(
+            self,
+            name="import_shipments",
+            options=options,
+            importer=lambda on_progress: shipments_import(
                 path=options["file"],
                 format=options["format"],
                 carrier_code=options["carrier"],
                 notify=options["notify"],
                 batch_size=options["batch_size"],
                 on_progress=on_progress,
-            )
-        except ImportFailed as exc:
-            bar.close()
-            if exc.report is None:
-                raise CommandError(exc.message) from exc
-            self._summary(exc.report)
-            raise CommandError(
-                f"{exc.message}; the rows before it were stored (fix the file and re-run: "
-                "stored rows are skipped)"
-            ) from exc
-        bar.close()
-        self._summary(report)
-        if options["fail_on_reject"] and report.rejected:
-            raise CommandError(f"{report.rejected} rows rejected (--fail-on-reject)")
+            ),
+            summary=self._summary,
+        )
 
     def _summary(self, report):
         line = (

@@ -39,6 +39,31 @@ def summary_write(command: BaseCommand, report, first_line: str) -> None:
         command.stdout.write(f"  … and {report.rejects_not_shown} more rejected rows")
 
 
+def import_run(command: BaseCommand, *, name: str, options: dict, importer, summary) -> None:
+    """Run an importer with a progress bar, print its summary, turn failures into one line.
+
+    `importer(on_progress)` returns the report; `summary(report)` writes its lines.
+    """
+    if options["batch_size"] < 1:
+        raise CommandError("--batch-size must be at least 1")
+    bar, on_progress = progress_bar(command, name=name, enabled=not options["no_progress"])
+    try:
+        report = importer(on_progress)
+    except ImportFailed as exc:
+        bar.close()
+        if exc.report is None:
+            raise CommandError(exc.message) from exc
+        summary(exc.report)
+        raise CommandError(
+            f"{exc.message}; the rows before it were stored (fix the file and re-run: "
+            "stored rows are skipped)"
+        ) from exc
+    bar.close()
+    summary(report)
+    if options["fail_on_reject"] and report.rejected:
+        raise CommandError(f"{report.rejected} rows rejected (--fail-on-reject)")
+
+
 class Command(BaseCommand):
     help = (
         "Import tracking events from a CSV (header = the webhook's field names) or JSON Lines "
@@ -85,15 +110,13 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **options):
-        if options["batch_size"] < 1:
-            raise CommandError("--batch-size must be at least 1")
         if options["writers"] < 0:
             raise CommandError("--writers must be 0 or more")
-        bar, on_progress = progress_bar(
-            self, name="import_tracking", enabled=not options["no_progress"]
-        )
-        try:
-            report = tracking_import(
+        import_run(
+            self,
+            name="import_tracking",
+            options=options,
+            importer=lambda on_progress: tracking_import(
                 path=options["file"],
                 format=options["format"],
                 carrier_code=options["carrier"],
@@ -102,20 +125,9 @@ class Command(BaseCommand):
                 batch_size=options["batch_size"],
                 writers=options["writers"],
                 on_progress=on_progress,
-            )
-        except ImportFailed as exc:
-            bar.close()
-            if exc.report is None:
-                raise CommandError(exc.message) from exc
-            self._summary(exc.report)
-            raise CommandError(
-                f"{exc.message}; the rows before it were stored (fix the file and re-run: "
-                "stored rows are skipped)"
-            ) from exc
-        bar.close()
-        self._summary(report)
-        if options["fail_on_reject"] and report.rejected:
-            raise CommandError(f"{report.rejected} rows rejected (--fail-on-reject)")
+            ),
+            summary=self._summary,
+        )
 
     def _summary(self, report):
         line = (
