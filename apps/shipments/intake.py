@@ -70,14 +70,19 @@ def _datetime(value, name: str, errors: list, index: int) -> datetime | None:
         return None
     parsed = None
     if isinstance(value, str):
+        text = value.strip()
         try:
-            parsed = parse_datetime(value.strip())
+            # The C parser takes the common forms in a fraction of the regex's time.
+            parsed = datetime.fromisoformat(text)
         except ValueError:
-            parsed = None
+            try:
+                parsed = parse_datetime(text)
+            except ValueError:
+                parsed = None
     if parsed is None:
         errors.append(FieldError(index, name, "must be an ISO 8601 date and time"))
         return None
-    if timezone.is_naive(parsed):
+    if parsed.tzinfo is None or parsed.utcoffset() is None:
         errors.append(FieldError(index, name, "needs a time zone offset (e.g. +09:00 or Z)"))
         return None
     return parsed

@@ -4,6 +4,8 @@ Both layers are kept on every event: the raw strings verbatim, and what they mea
 compared case-insensitively with spaces, hyphens and underscores folded.
 """
 
+from functools import lru_cache
+
 from apps.shipments.models import DelayReason, ShipmentStatus
 
 S = ShipmentStatus
@@ -117,12 +119,15 @@ _SUBSTATUS_STATUS = {
 }
 
 
+# Carriers use a handful of strings millions of times: both lookups are cached.
+@lru_cache(maxsize=4096)
 def canonical_status(raw_status: str, raw_substatus: str = "") -> ShipmentStatus | None:
     """Our status for a carrier's status/substatus, or None when we do not know the string."""
     by_substatus = _SUBSTATUS_STATUS.get(_key(raw_substatus)) if raw_substatus else None
     return by_substatus or _STATUS.get(_key(raw_status))
 
 
+@lru_cache(maxsize=4096)
 def delay_reason(raw_status: str, raw_substatus: str = "") -> str:
     """The delay reason an event states explicitly, or "" when it states none."""
     for text in (raw_substatus, raw_status):
