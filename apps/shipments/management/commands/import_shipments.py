@@ -2,7 +2,11 @@ from django.core.management.base import BaseCommand
 
 from apps.shipments.imports import shipments_import
 from apps.shipments.imports.shipments import BATCH_SIZE
-from apps.shipments.management.commands.import_tracking import import_run, summary_write
+from apps.shipments.management.commands.import_tracking import (
+    import_arguments,
+    import_run,
+    summary_write,
+)
 
 
 class Command(BaseCommand):
@@ -14,28 +18,12 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("file")
-        parser.add_argument(
-            "--carrier", help="carrier code for rows without a `carrier` column or value"
-        )
-        parser.add_argument(
-            "--format", choices=["csv", "jsonl"], help="default: from the file's extension"
-        )
-        parser.add_argument(
-            "--notify",
-            action="store_true",
-            default=False,
-            help="tell customers about stages reached by the attached events (default: "
+        import_arguments(
+            parser,
+            batch_size=BATCH_SIZE,
+            notify_help="tell customers about stages reached by the attached events (default: "
             "--no-notify)",
         )
-        parser.add_argument("--no-notify", action="store_false", dest="notify")
-        parser.add_argument("--no-progress", action="store_true", help="no progress bar")
-        parser.add_argument(
-            "--fail-on-reject",
-            action="store_true",
-            help="exit with an error when a row was rejected (the good rows are still stored)",
-        )
-        parser.add_argument("--batch-size", type=int, default=BATCH_SIZE)
 
     def handle(self, *args, **options):
         import_run(

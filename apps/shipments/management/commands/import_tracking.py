@@ -39,6 +39,26 @@ def summary_write(command: BaseCommand, report, first_line: str) -> None:
         command.stdout.write(f"  … and {report.rejects_not_shown} more rejected rows")
 
 
+def import_arguments(parser, *, batch_size: int, notify_help: str) -> None:
+    """The options every import command takes."""
+    parser.add_argument("file")
+    parser.add_argument(
+        "--carrier", help="carrier code for rows without a `carrier` column or value"
+    )
+    parser.add_argument(
+        "--format", choices=["csv", "jsonl"], help="default: from the file's extension"
+    )
+    parser.add_argument("--notify", action="store_true", default=False, help=notify_help)
+    parser.add_argument("--no-notify", action="store_false", dest="notify")
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    parser.add_argument(
+        "--fail-on-reject",
+        action="store_true",
+        help="exit with an error when a row was rejected (the good rows are still stored)",
+    )
+    parser.add_argument("--batch-size", type=int, default=batch_size)
+
+
 def import_run(command: BaseCommand, *, name: str, options: dict, importer, summary) -> None:
     """Run an importer with a progress bar, print its summary, turn failures into one line.
 
@@ -72,28 +92,12 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("file")
-        parser.add_argument(
-            "--carrier", help="carrier code for rows without a `carrier` column or value"
+        import_arguments(
+            parser,
+            batch_size=BATCH_SIZE,
+            notify_help="tell customers about stage changes (default: --no-notify, a backfill of "
+            "old events must not message customers)",
         )
-        parser.add_argument(
-            "--format", choices=["csv", "jsonl"], help="default: from the file's extension"
-        )
-        parser.add_argument(
-            "--notify",
-            action="store_true",
-            default=False,
-            help="tell customers about stage changes (default: --no-notify, a backfill of old "
-            "events must not message customers)",
-        )
-        parser.add_argument("--no-notify", action="store_false", dest="notify")
-        parser.add_argument("--no-progress", action="store_true", help="no progress bar")
-        parser.add_argument(
-            "--fail-on-reject",
-            action="store_true",
-            help="exit with an error when a row was rejected (the good rows are still stored)",
-        )
-        parser.add_argument("--batch-size", type=int, default=BATCH_SIZE)
         parser.add_argument(
             "--writers",
             type=int,
