@@ -1,6 +1,8 @@
 """The desk's forms for the queue and the workspace: they validate input, the services decide."""
 
 from django import forms
+from django.forms.renderers import get_default_renderer
+from django.utils.html import conditional_escape
 from django.utils.translation import gettext_lazy as _
 
 from apps.shipments.models import DelayReason
@@ -37,8 +39,90 @@ def _agent_label(user) -> str:
     return user.get_full_name() or user.username
 
 
+# --- Rendering the queue's forms ---------------------------------------------------------------
+
+
+def _attrs_html(attrs: dict) -> str:
+    """django/forms/attrs.html: ` name="value"`, a bare ` name` for True, nothing for False."""
+    return "".join(
+        f" {conditional_escape(name)}"
+        if value is True
+        else f' {conditional_escape(name)}="{conditional_escape(str(value))}"'
+        for name, value in attrs.items()
+        if value is not False
+    )
+
+
+def _label_html(context) -> str:
+    label = conditional_escape(context["label"])
+    if not context["use_tag"]:
+        return label
+    tag = context["tag"]
+    return f"<{tag}{_attrs_html(context['attrs'] or {})}>{label}</{tag}>"
+
+
+def _input_html(context) -> str:
+    widget = context["widget"]
+    value = widget["value"]
+    value_html = "" if value is None else f' value="{conditional_escape(str(value))}"'
+    return (
+        f'<input type="{conditional_escape(widget["type"])}" '
+        f'name="{conditional_escape(widget["name"])}"{value_html}{_attrs_html(widget["attrs"])}>'
+    )
+
+
+def _select_html(context) -> str:
+    widget = context["widget"]
+    parts = [f'<select name="{conditional_escape(widget["name"])}"{_attrs_html(widget["attrs"])}>']
+    for group_name, options, _index in widget["optgroups"]:
+        if group_name:
+            parts.append(f'<optgroup label="{conditional_escape(group_name)}">')
+        parts.extend(
+            f'<option value="{conditional_escape(str(option["value"]))}"'
+            f"{_attrs_html(option['attrs'])}>{conditional_escape(option['label'])}</option>"
+            for option in options
+        )
+        if group_name:
+            parts.append("</optgroup>")
+    parts.append("</select>")
+    return "\n".join(parts)
+
+
+class QuickFormRenderer:
+    """The project's form renderer with the queue's widgets and labels written in Python.
+
+    The same HTML as Django's templates for them (select, text and checkbox inputs, labels),
+    without a template render per <option>: the queue shows its two forms on every page load.
+    Anything else goes to the default renderer.
+    """
+
+    _quick = {
+        "django/forms/label.html": _label_html,
+        "django/forms/widgets/select.html": _select_html,
+        "django/forms/widgets/text.html": _input_html,
+        "django/forms/widgets/checkbox.html": _input_html,
+    }
+
+    def render(self, template_name, context, request=None):
+        quick = self._quick.get(template_name)
+        if quick is not None:
+            return quick(context)
+        return get_default_renderer().render(template_name, context, request=request)
+
+    def __getattr__(self, name):
+        return getattr(get_default_renderer(), name)
+
+
+QUICK_FORM_RENDERER = QuickFormRenderer()
+
+
 class QueueFilterForm(forms.Form):
-    """The queue's filters, read from the query string; a bad value falls back to its default."""
+    """The queue's filters, read from the query string; a bad value falls back to its default.
+
+    `agents` and `carriers` are (id, label) pairs: the page needs their names, not the rows.
+    """
+
+    default_renderer = QUICK_FORM_RENDERER
 
     assignee = forms.ChoiceField(label=_("Assignee"), required=False)
     status = forms.ChoiceField(label=_("Status"), required=False)
@@ -85,16 +169,14 @@ class QueueFilterForm(forms.Form):
             (SCOPE_MINE, _("Mine")),
             (SCOPE_UNASSIGNED, _("Unassigned")),
             (SCOPE_ANYONE, _("Anyone")),
-            (_("Agent"), [(str(agent.pk), _agent_label(agent)) for agent in agents]),
+            (_("Agent"), [(str(pk), label) for pk, label in agents]),
         ]
         self.fields["status"].choices = [
             (STATUS_OPEN, _("Open (new, open, waiting for the customer)")),
             (STATUS_ANY, _("Any")),
             *STATUS_LABELS.items(),
         ]
-        self.fields["carrier"].choices = _BLANK + [
-            (str(carrier.pk), carrier.name) for carrier in carriers
-        ]
+        self.fields["carrier"].choices = _BLANK + [(str(pk), name) for pk, name in carriers]
 
     def filters(self) -> QueueFilters:
         self.is_valid()
@@ -149,6 +231,10 @@ class TicketIdsField(forms.Field):
 
 
 class QueueBulkForm(forms.Form):
+    """One action for the ticked rows; `agents` and `templates` are (id, label) pairs."""
+
+    default_renderer = QUICK_FORM_RENDERER
+
     action = forms.ChoiceField(label=_("Action"), choices=BulkAction.choices)
     tickets = TicketIdsField()
     agent = forms.TypedChoiceField(label=_("Agent"), required=False, coerce=int, empty_value=None)
@@ -164,12 +250,11 @@ class QueueBulkForm(forms.Form):
     )
 
     def __init__(self, data=None, *, agents, templates):
-        super().__init__(data)
-        self.fields["agent"].choices = [("", "—")] + [
-            (str(agent.pk), _agent_label(agent)) for agent in agents
-        ]
+        # Its own ids: the filter form above it on the page has a "priority" too.
+        super().__init__(data, auto_id="id_bulk_%s")
+        self.fields["agent"].choices = [("", "—")] + [(str(pk), label) for pk, label in agents]
         self.fields["template"].choices = [("", "—")] + [
-            (str(template.pk), str(template)) for template in templates
+            (str(pk), label) for pk, label in templates
         ]
 
     def clean(self):

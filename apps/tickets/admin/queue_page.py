@@ -4,21 +4,54 @@ The reads are `apps.tickets.queue`; the writes are the ticket services, one tick
 its own transaction, so one refusal (a closed ticket) does not undo the others.
 """
 
+from collections.abc import Callable
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
+from django.db import connection, transaction
 from django.http import HttpResponseRedirect
+from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
+from django.utils.translation import get_language, gettext_lazy, ngettext
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
 
 from apps.core.errors import ApplicationError
 from apps.shipments.models import Carrier
 from apps.tickets.admin.forms import STATUS_LABELS, BulkAction, QueueBulkForm, QueueFilterForm
+from apps.tickets.admin.queue_rows import queue_rows_html
 from apps.tickets.admin.replies import reply_and_resolve
 from apps.tickets.models import ReplyTemplate, Ticket, TicketPriority
 from apps.tickets.queue import Cursor, desk_agents, queue_page, reply_text_fill
 from apps.tickets.services import ticket_assign, ticket_set_priority
+
+
+class _FixedRead:
+    """A read whose SQL never changes (no argument, no clock): compiled by the ORM once per
+    process, then run as it is. Building and compiling a queryset costs more than running
+    these small reads, and the queue asks for them on every page."""
+
+    def __init__(self, queryset):
+        self._queryset = queryset
+        self._sql = None
+
+    def rows(self) -> list[tuple]:
+        if self._sql is None:
+            self._sql = self._queryset().query.sql_with_params()
+        sql, params = self._sql
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.fetchall()
+
+
+_AGENTS = _FixedRead(lambda: desk_agents().values_list("pk", "username", "first_name", "last_name"))
+_CARRIERS = _FixedRead(lambda: Carrier.objects.order_by("name").values_list("pk", "name"))
+_RESOLVING_TEMPLATES = _FixedRead(
+    lambda: (
+        ReplyTemplate.objects.filter(is_active=True, resolves=True)
+        .order_by("name", "language", "id")
+        .values_list("pk", "name", "language")
+    )
+)
 
 
 def _resolving_templates() -> list[ReplyTemplate]:
@@ -26,6 +59,68 @@ def _resolving_templates() -> list[ReplyTemplate]:
         ReplyTemplate.objects.filter(is_active=True, resolves=True).order_by(
             "name", "language", "id"
         )
+    )
+
+
+def _agent_choices(agents) -> list[tuple[int, str]]:
+    return [(agent.pk, agent.get_full_name() or agent.username) for agent in agents]
+
+
+def _agent_choices_read() -> tuple[tuple[int, str], ...]:
+    """(id, name) of everyone a ticket can be given to, named as `User.__str__` does."""
+    return tuple(
+        (pk, f"{first_name} {last_name}".strip() or username)
+        for pk, username, first_name, last_name in _AGENTS.rows()
+    )
+
+
+# Rendered pieces of the page by everything they are made of (language, choices, the values
+# asked for, the sidebar's links): the same filters are asked for again and again, and forms
+# of <select>s and the admin's sidebar are slow to render for what they are.
+_FRAGMENTS: dict[tuple, str] = {}
+_FRAGMENTS_KEPT = 256
+
+
+def _fragment(key: tuple, render: Callable[[], str]) -> str:
+    html = _FRAGMENTS.get(key)
+    if html is None:
+        html = render()
+        if len(_FRAGMENTS) >= _FRAGMENTS_KEPT:
+            _FRAGMENTS.clear()
+        _FRAGMENTS[key] = html
+    return html
+
+
+def _nav_sidebar_html(request, available_apps) -> str:
+    """admin/nav_sidebar.html for these apps on this path (it marks the current app/model)."""
+    key = (
+        "sidebar",
+        get_language(),
+        request.path,
+        tuple(
+            (
+                app["app_label"],
+                app["app_url"],
+                str(app["name"]),
+                tuple(
+                    (
+                        model["object_name"],
+                        str(model["name"]),
+                        model.get("admin_url"),
+                        model.get("add_url"),
+                        model.get("view_only"),
+                    )
+                    for model in app["models"]
+                ),
+            )
+            for app in available_apps
+        ),
+    )
+    return _fragment(
+        key,
+        lambda: render_to_string(
+            "admin/nav_sidebar.html", {"available_apps": available_apps, "request": request}
+        ),
     )
 
 
@@ -40,41 +135,70 @@ def _page_link(request, cursor: str) -> str:
 def queue_view(model_admin, request):
     if not model_admin.has_view_permission(request):
         raise PermissionDenied
-    agents = list(desk_agents())
     if request.method == "POST":
         if not model_admin.has_change_permission(request):
             raise PermissionDenied
-        _bulk(model_admin, request, agents=agents)
+        _bulk(model_admin, request, agents=list(desk_agents()))
         # Back to the same filters and page the agent acted from.
         return HttpResponseRedirect(request.get_full_path())
 
-    carriers = list(Carrier.objects.order_by("name").only("id", "name"))
+    agents = _agent_choices_read()
+    carriers = tuple(_CARRIERS.rows())
     filter_form = QueueFilterForm(request.GET, agents=agents, carriers=carriers)
     page = queue_page(
         user=request.user,
         filters=filter_form.filters(),
         cursor=Cursor.decode(request.GET.get("cursor", "")),
     )
-    for ticket in page.rows:
-        ticket.status_label = STATUS_LABELS.get(ticket.status, ticket.status)
+    language = get_language()
+    asked = tuple((name, tuple(request.GET.getlist(name))) for name in filter_form.fields)
+    filters_html = _fragment(
+        ("filters", language, agents, carriers, asked),
+        lambda: render_to_string(
+            "admin/tickets/ticket/queue_filters.html", {"filter_form": filter_form}
+        ),
+    )
+    can_change = model_admin.has_change_permission(request)
+    bulk_actions_html = ""
+    if can_change:
+        # As `ReplyTemplate.__str__`: "name (language)".
+        templates = tuple(
+            (pk, f"{name} ({language_code})")
+            for pk, name, language_code in _RESOLVING_TEMPLATES.rows()
+        )
+        bulk_actions_html = _fragment(
+            ("bulk", language, agents, templates),
+            lambda: render_to_string(
+                "admin/tickets/ticket/queue_bulk_actions.html",
+                {"bulk_form": QueueBulkForm(agents=agents, templates=templates)},
+            ),
+        )
+    site_context = model_admin.admin_site.each_context(request)
     context = {
-        **model_admin.admin_site.each_context(request),
+        **site_context,
+        "nav_sidebar_html": _nav_sidebar_html(request, site_context["available_apps"]),
         "opts": model_admin.opts,
         "title": _("Ticket queue"),
         "filter_form": filter_form,
-        "bulk_form": QueueBulkForm(agents=agents, templates=_resolving_templates()),
+        "filters_html": filters_html,
+        "bulk_actions_html": bulk_actions_html,
         "page": page,
+        "rows_html": queue_rows_html(page.rows, status_labels=STATUS_LABELS, can_change=can_change),
         "next_link": _page_link(request, page.next_cursor) if page.next_cursor else "",
         "previous_link": _page_link(request, page.previous_cursor) if page.previous_cursor else "",
         "first_link": _page_link(request, "") if request.GET.get("cursor") else "",
-        "can_change": model_admin.has_change_permission(request),
+        "can_change": can_change,
     }
     return TemplateResponse(request, "admin/tickets/ticket/queue.html", context)
 
 
 def _bulk(model_admin, request, *, agents) -> None:
     templates = _resolving_templates()
-    form = QueueBulkForm(request.POST, agents=agents, templates=templates)
+    form = QueueBulkForm(
+        request.POST,
+        agents=_agent_choices(agents),
+        templates=[(template.pk, str(template)) for template in templates],
+    )
     if not form.is_valid():
         for errors in form.errors.values():
             for error in errors:

@@ -19,12 +19,14 @@ from apps.tickets.queue.listing import (
     Cursor,
     QueueFilters,
     QueuePage,
+    QueueRow,
     desk_agents,
     queue_page,
     queue_tickets,
     sla_at_risk_q,
     sla_breached_q,
     sla_state,
+    sla_state_of,
 )
 from apps.tickets.queue.replies import (
     REPLY_PLACEHOLDERS,
@@ -54,6 +56,7 @@ __all__ = [
     "Cursor",
     "QueueFilters",
     "QueuePage",
+    "QueueRow",
     "desk_agents",
     "has_placeholders",
     "queue_page",
@@ -64,6 +67,7 @@ __all__ = [
     "sla_at_risk_q",
     "sla_breached_q",
     "sla_state",
+    "sla_state_of",
     "ticket_get_for_workspace",
     "unknown_placeholders",
 ]

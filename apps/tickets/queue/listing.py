@@ -77,6 +77,23 @@ def sla_at_risk_q(now: datetime) -> Q:
     )
 
 
+def sla_state_of(ticket, *, now: datetime) -> str:
+    """`sla_state` for one ticket already read: the same conditions, in Python.
+
+    `ticket` is anything with the ticket's status, sla_paused_at, resolution_due_at,
+    first_responded_at and first_response_due_at (a `Ticket`, a `QueueRow`).
+    """
+    if ticket.status not in OPEN_STATUSES or ticket.sla_paused_at is not None:
+        return ""
+    unanswered = ticket.first_responded_at is None
+    if ticket.resolution_due_at < now or (unanswered and ticket.first_response_due_at < now):
+        return SLA_BREACHED
+    soon = now + SLA_WARNING
+    if ticket.resolution_due_at <= soon or (unanswered and ticket.first_response_due_at <= soon):
+        return SLA_AT_RISK
+    return ""
+
+
 def sla_state(now: datetime) -> Case:
     """ "breached", "at_risk" or "" per row, as the queue's filters see it."""
     return Case(
@@ -141,9 +158,89 @@ class Cursor:
         return cls(due=due, ticket_id=ticket_id, backwards=bool(backwards))
 
 
+@dataclass(slots=True)
+class QueueRow:
+    """One ticket as the queue shows it: only the columns its row needs, no model instance."""
+
+    pk: int
+    reference: str
+    subject: str
+    status: str
+    priority: int
+    resolution_due_at: datetime
+    first_response_due_at: datetime
+    first_responded_at: datetime | None
+    customer_name: str
+    customer_email: str
+    customer_phone: str
+    shipment_id: int | None
+    carrier_name: str | None
+    tracking_number: str | None
+    is_delayed: bool | None
+    assignee_id: int | None
+    assignee_username: str | None
+    assignee_first_name: str | None
+    assignee_last_name: str | None
+    delivery_change_pending: bool
+    last_customer_message_at: datetime | None
+    last_agent_reply_at: datetime | None
+    sla_paused_at: datetime | None
+    # "breached", "at_risk" or "": `sla_state_of` the row's columns, as `queue_tickets` marks it.
+    sla_state: str = ""
+
+    @property
+    def customer_replied(self) -> bool:
+        """As `queue_tickets`' `customer_replied` annotation, from the two times read."""
+        return (
+            self.last_customer_message_at is not None
+            and self.last_agent_reply_at is not None
+            and self.last_customer_message_at > self.last_agent_reply_at
+        )
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+    @property
+    def assignee_name(self) -> str:
+        """`User.get_full_name() or username`, "" when nobody has the ticket."""
+        if self.assignee_id is None:
+            return ""
+        full_name = f"{self.assignee_first_name} {self.assignee_last_name}".strip()
+        return full_name or self.assignee_username
+
+
+# The columns of a `QueueRow`, in its fields' order, as `queue_tickets` names them.
+_ROW_COLUMNS = (
+    "pk",
+    "reference",
+    "subject",
+    "status",
+    "priority",
+    "resolution_due_at",
+    "first_response_due_at",
+    "first_responded_at",
+    "customer__name",
+    "customer__email",
+    "customer__phone",
+    "shipment_id",
+    "shipment__carrier__name",
+    "shipment__tracking_number",
+    "shipment__is_delayed",
+    "assignee_id",
+    "assignee__username",
+    "assignee__first_name",
+    "assignee__last_name",
+    "delivery_change_pending",
+    "last_customer_message_at",
+    "last_agent_reply_at",
+    "sla_paused_at",
+)
+
+
 @dataclass
 class QueuePage:
-    rows: list[Ticket]
+    rows: list[QueueRow]
     next_cursor: str = ""
     previous_cursor: str = ""
     filters: QueueFilters = field(default_factory=QueueFilters)
@@ -165,6 +262,32 @@ def _search_q(term: str) -> Q:
     return found
 
 
+def _last_agent_reply() -> Subquery:
+    return Subquery(
+        Message.objects.filter(
+            ticket=OuterRef("pk"), author_kind=MessageAuthor.AGENT, is_internal=False
+        )
+        .order_by("-created_at", "-id")
+        .values("created_at")[:1]
+    )
+
+
+def _delivery_change_pending() -> Exists:
+    return Exists(
+        DeliveryChangeRequest.objects.filter(
+            ticket=OuterRef("pk"), status=DeliveryChangeStatus.REQUESTED
+        )
+    )
+
+
+def _customer_replied() -> Case:
+    return Case(
+        When(last_customer_message_at__gt=F("last_agent_reply_at"), then=Value(True)),
+        default=Value(False),
+        output_field=BooleanField(),
+    )
+
+
 def queue_tickets(*, user, filters: QueueFilters, now: datetime | None = None) -> QuerySet[Ticket]:
     """The queue's tickets, filtered and annotated for its rows, in no particular order.
 
@@ -179,33 +302,21 @@ def queue_tickets(*, user, filters: QueueFilters, now: datetime | None = None) -
     - `delivery_change_pending`: a delivery change the customer asked for is still "requested".
     """
     now = now or timezone.now()
-    last_agent_reply = (
-        Message.objects.filter(
-            ticket=OuterRef("pk"), author_kind=MessageAuthor.AGENT, is_internal=False
-        )
-        .order_by("-created_at", "-id")
-        .values("created_at")[:1]
-    )
     tickets = (
         Ticket.objects.select_related("customer", "shipment__carrier", "assignee")
         .annotate(
-            last_agent_reply_at=Subquery(last_agent_reply),
+            last_agent_reply_at=_last_agent_reply(),
             sla_state=sla_state(now),
-            delivery_change_pending=Exists(
-                DeliveryChangeRequest.objects.filter(
-                    ticket=OuterRef("pk"), status=DeliveryChangeStatus.REQUESTED
-                )
-            ),
+            delivery_change_pending=_delivery_change_pending(),
         )
-        .annotate(
-            customer_replied=Case(
-                When(last_customer_message_at__gt=F("last_agent_reply_at"), then=Value(True)),
-                default=Value(False),
-                output_field=BooleanField(),
-            )
-        )
+        .annotate(customer_replied=_customer_replied())
     )
+    return _queue_filter(tickets, user=user, filters=filters, now=now)
 
+
+def _queue_filter(
+    tickets: QuerySet[Ticket], *, user, filters: QueueFilters, now: datetime
+) -> QuerySet[Ticket]:
     if filters.scope == SCOPE_MINE_AND_UNASSIGNED:
         tickets = tickets.filter(Q(assignee=user) | Q(assignee__isnull=True))
     elif filters.scope == SCOPE_MINE:
@@ -252,22 +363,35 @@ def queue_page(
 
     One row more than a page is read to know whether another page follows. Rows inserted above
     the cursor never shift the page below it (as an OFFSET would): the next page always starts
-    right after the last row seen.
+    right after the last row seen. Rows are `QueueRow`s: only the columns shown are read, and
+    no model instance is built for them.
     """
-    tickets = queue_tickets(user=user, filters=filters, now=now)
+    now = now or timezone.now()
+    # What `queue_tickets` marks, read leaner: the SLA state is worked out from the row's own
+    # columns (`sla_state_of`, the same conditions), and whether the customer replied from the
+    # two times read (`QueueRow.customer_replied`), so the query computes neither.
+    tickets = Ticket.objects.annotate(
+        last_agent_reply_at=_last_agent_reply(),
+        delivery_change_pending=_delivery_change_pending(),
+    )
+    if filters.customer_replied:
+        tickets = tickets.alias(customer_replied=_customer_replied())
+    tickets = _queue_filter(tickets, user=user, filters=filters, now=now)
     if cursor is not None and cursor.backwards:
         tickets = tickets.filter(
-            Q(resolution_due_at__lt=cursor.due)
-            | Q(resolution_due_at=cursor.due, pk__lt=cursor.ticket_id)
+            Q(resolution_due_at__lte=cursor.due),
+            Q(resolution_due_at__lt=cursor.due) | Q(pk__lt=cursor.ticket_id),
         ).order_by("-resolution_due_at", "-pk")
     elif cursor is not None:
         tickets = tickets.filter(
-            Q(resolution_due_at__gt=cursor.due)
-            | Q(resolution_due_at=cursor.due, pk__gt=cursor.ticket_id)
+            Q(resolution_due_at__gte=cursor.due),
+            Q(resolution_due_at__gt=cursor.due) | Q(pk__gt=cursor.ticket_id),
         ).order_by("resolution_due_at", "pk")
     else:
         tickets = tickets.order_by("resolution_due_at", "pk")
-    rows = list(tickets[: size + 1])
+    rows = [QueueRow(*values) for values in tickets.values_list(*_ROW_COLUMNS)[: size + 1]]
+    for row in rows:
+        row.sla_state = sla_state_of(row, now=now)
     more = len(rows) > size
     rows = rows[:size]
     if cursor is not None and cursor.backwards:
