@@ -1,7 +1,15 @@
 from django.urls import path
 from rest_framework.routers import DefaultRouter
 
-from apps.api import shipment_events, shipments, ticket_messages, tickets, views, webhooks
+from apps.api import (
+    offers,
+    shipment_events,
+    shipments,
+    ticket_messages,
+    tickets,
+    views,
+    webhooks,
+)
 
 app_name = "api"
 
@@ -31,6 +39,18 @@ urlpatterns = [
         "tickets/<int:ticket_id>/messages/",
         ticket_messages.TicketMessagesApi.as_view(),
         name="ticket-messages",
+    ),
+    path("offers/", offers.OffersApi.as_view(), name="offers"),
+    path("offers/<int:offer_id>/", offers.OfferDetailApi.as_view(), name="offer-detail"),
+    path(
+        "offers/<int:offer_id>/approve/",
+        offers.OfferApproveApi.as_view(),
+        name="offer-approve",
+    ),
+    path(
+        "offers/<int:offer_id>/reject/",
+        offers.OfferRejectApi.as_view(),
+        name="offer-reject",
     ),
     *router.urls,
 ]

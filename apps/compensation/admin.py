@@ -1,8 +1,12 @@
 from django import forms
 from django.contrib import admin
+from django.contrib.admin import helpers
+from django.core.exceptions import PermissionDenied
 from django.db.models import F
+from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 
+from apps.compensation.desk import approvals_view, cost_view
 from apps.compensation.models import (
     Budget,
     CompensationRule,
@@ -10,6 +14,7 @@ from apps.compensation.models import (
     OfferEvent,
     Voucher,
 )
+from apps.compensation.preview import rule_preview
 from apps.core.admin import ReadOnlyAdminMixin
 from apps.core.money import money_format
 from apps.shipments.models import Fault, PromiseType
@@ -66,6 +71,10 @@ class CompensationRuleForm(forms.ModelForm):
             "per_order_cap",
             "approval_threshold",
         )
+
+
+# A rule change is previewed over this many days of real delays.
+PREVIEW_DAYS = 30
 
 
 @admin.register(CompensationRule)
@@ -143,6 +152,56 @@ class CompensationRuleAdmin(admin.ModelAdmin):
         (_("Record"), {"fields": ("created_at", "updated_at")}),
     )
 
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        if request.method == "POST" and "_preview" in request.POST:
+            return self._preview_view(request, object_id, form_url, extra_context)
+        return super().changeform_view(request, object_id, form_url, extra_context)
+
+    def _preview_view(self, request, object_id, form_url, extra_context):
+        """The form as posted, not saved, with what the rules would have granted over the last
+        PREVIEW_DAYS days of real delays with this change against the rules in force."""
+        add = object_id is None
+        obj = None if add else self.get_object(request, object_id)
+        if not add and obj is None:
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        if not (
+            self.has_add_permission(request) if add else self.has_change_permission(request, obj)
+        ):
+            raise PermissionDenied
+        form = self.get_form(request, obj, change=not add)(request.POST, instance=obj)
+        preview = None
+        if form.is_valid():
+            # Only in memory: the preview never writes the rule.
+            preview = rule_preview(rule=form.save(commit=False), days=PREVIEW_DAYS)
+        fieldsets = self.get_fieldsets(request, obj)
+        admin_form = helpers.AdminForm(
+            form,
+            list(fieldsets),
+            self.get_prepopulated_fields(request, obj),
+            self.get_readonly_fields(request, obj),
+            model_admin=self,
+        )
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Preview the rule change"),
+            "subtitle": None,
+            "adminform": admin_form,
+            "object_id": object_id,
+            "original": obj,
+            "is_popup": False,
+            "to_field": None,
+            "media": self.media + admin_form.media,
+            "inline_admin_formsets": [],
+            "errors": helpers.AdminErrorList(form, []),
+            "preserved_filters": self.get_preserved_filters(request),
+            "rule_preview": preview,
+            "rule_preview_rows": _preview_rows(preview) if preview else [],
+            **(extra_context or {}),
+        }
+        return self.render_change_form(
+            request, context, add=add, change=not add, obj=obj, form_url=form_url
+        )
+
     def save_model(self, request, obj, form, change):
         # Offers keep the version of the rule that made them: any edit makes a new version.
         # F() so two managers saving at once still get two distinct versions.
@@ -151,6 +210,28 @@ class CompensationRuleAdmin(admin.ModelAdmin):
         super().save_model(request, obj, form, change)
         if change and form.has_changed():
             obj.refresh_from_db(fields=["version"])
+
+
+def _money_totals(totals: dict) -> str:
+    return ", ".join(money_format(amount, currency) for currency, amount in totals.items()) or "—"
+
+
+def _preview_rows(preview) -> list[tuple]:
+    """(label, current, with the change, difference) rows: all carriers first, then each."""
+    rows = [(_("All carriers"), preview.current, preview.changed, preview.difference)]
+    rows += [(c.name, c.current, c.changed, c.difference) for c in preview.carriers]
+    return [
+        (
+            label,
+            current.offers,
+            _money_totals(current.totals),
+            changed.offers,
+            _money_totals(changed.totals),
+            difference.offers,
+            _money_totals(difference.totals),
+        )
+        for label, current, changed, difference in rows
+    ]
 
 
 @admin.register(Budget)
@@ -230,7 +311,8 @@ def _voucher_of(offer: Offer) -> Voucher | None:
 
 @admin.register(Offer)
 class OfferAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    """View only for now: proposing, approving and issuing are services with their own rules."""
+    """Read-only records: proposing, approving and issuing are services with their own rules,
+    reached from the approval queue (`approvals/`), the ticket workspace and the API."""
 
     list_display = (
         "id",
@@ -307,6 +389,36 @@ class OfferAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         ),
     )
     readonly_fields = ("amount_display", "voucher_code", "proposer")
+
+    def get_urls(self):
+        info = self.opts.app_label, self.opts.model_name
+        return [
+            path(
+                "approvals/",
+                self.admin_site.admin_view(self.approvals_view),
+                name="{}_{}_approvals".format(*info),
+            ),
+            path(
+                "cost/",
+                self.admin_site.admin_view(self.cost_view),
+                name="{}_{}_cost".format(*info),
+            ),
+            *super().get_urls(),
+        ]
+
+    def approvals_view(self, request):
+        return approvals_view(self, request)
+
+    def cost_view(self, request):
+        return cost_view(self, request)
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {
+            **(extra_context or {}),
+            "approvals_url": reverse("admin:compensation_offer_approvals"),
+            "cost_url": reverse("admin:compensation_offer_cost"),
+        }
+        return super().changelist_view(request, extra_context=extra_context)
 
     @admin.display(description=_("Shipment"), ordering="shipment__tracking_number")
     def shipment_label(self, obj):

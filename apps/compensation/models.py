@@ -48,6 +48,14 @@ class CompensationRule(TimeStampedModel):
         default="delay",
         help_text=_("One offer per broken promise and group; different groups stack"),
     )
+    choice_group = models.SlugField(
+        max_length=40,
+        blank=True,
+        help_text=_(
+            "Alternatives: offers whose rules share this label are shown as a choice, and "
+            "accepting one declines the others"
+        ),
+    )
     valid_from = models.DateTimeField(null=True, blank=True)
     valid_until = models.DateTimeField(null=True, blank=True)
     version = models.PositiveIntegerField(default=1)
@@ -206,8 +214,12 @@ OFFER_TRANSITIONS = {
     OfferStatus.EXPIRED: set(),
 }
 
-# A live offer still stands for its broken promise: only one per (shipment, stacking group).
-LIVE_OFFER_STATUSES = ("proposed", "approved", "issued", "accepted")
+# An open offer is still on its way to the customer: at most one per broken promise and
+# stacking group. The promise is immutable, so a shipment breaks it at most once; a grant the
+# customer accepted is netted off any later offer for the same promise (a delay that grew).
+LIVE_OFFER_STATUSES = ("proposed", "approved", "issued")
+# What the customer was given (or is being given): counted against caps and netted off.
+GRANTED_OFFER_STATUSES = ("issued", "accepted")
 
 
 class Offer(models.Model):
@@ -223,9 +235,13 @@ class Offer(models.Model):
         Budget, on_delete=models.PROTECT, null=True, blank=True, related_name="offers"
     )
     stacking_group = models.SlugField(max_length=40, default="delay")
+    choice_group = models.SlugField(max_length=40, blank=True)
     kind = models.CharField(max_length=20, choices=ActionKind.choices)
     currency = models.CharField(max_length=3, choices=Currency.choices, default=Currency.KRW)
     amount = MoneyField()
+    # What this offer holds in its budget: reserved on proposal (when it fits), moved to the
+    # budget's spent on issue, given back on rejection, decline or expiry.
+    reserved = MoneyField(default=0)
     # In the customer's language: how the amount was reached.
     explanation = models.TextField()
 
@@ -277,6 +293,10 @@ class Offer(models.Model):
                 name="offer_one_live_per_promise",
             ),
             models.CheckConstraint(condition=Q(amount__gte=0), name="offer_amount_not_negative"),
+            models.CheckConstraint(
+                condition=Q(reserved__gte=0) & Q(reserved__lte=F("amount")),
+                name="offer_reserved_within_amount",
+            ),
             # Four eyes: whoever proposed an offer never decides it (NULL proposer = the engine).
             models.CheckConstraint(
                 condition=~Q(decided_by=F("proposed_by")), name="offer_no_self_approval"

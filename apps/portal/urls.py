@@ -17,6 +17,18 @@ urlpatterns = [
     path("t/<str:token>/reopen/", ticket_page.reopen, name="ticket-reopen"),
     path("t/<str:token>/language/", ticket_page.language, name="ticket-language"),
     path(
+        "t/<str:token>/offers/<int:offer_id>/accept/",
+        ticket_page.offer_answer,
+        {"answer": "accept"},
+        name="ticket-offer-accept",
+    ),
+    path(
+        "t/<str:token>/offers/<int:offer_id>/decline/",
+        ticket_page.offer_answer,
+        {"answer": "decline"},
+        name="ticket-offer-decline",
+    ),
+    path(
         "t/<str:token>/files/<int:attachment_id>/",
         ticket_page.attachment,
         name="ticket-attachment",

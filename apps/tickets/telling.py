@@ -86,9 +86,13 @@ def _int(text: str) -> int:
 
 def ticket_link_mint(notification) -> str:
     """A new private link for the message being sent (stored as a hash only)."""
+    return ticket_link_new(ticket_id=notification.subject_id)
+
+
+def ticket_link_new(*, ticket_id: int) -> str:
     token = token_generate()
     TicketLink.objects.create(
-        ticket_id=notification.subject_id, token_hash=token_hash(token), created_at=timezone.now()
+        ticket_id=ticket_id, token_hash=token_hash(token), created_at=timezone.now()
     )
     return _site(reverse("portal:ticket", kwargs={"token": token}))
 

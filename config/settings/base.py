@@ -198,11 +198,13 @@ NOTIFICATION_RENDERERS = {
     "shipment": "apps.shipments.telling.shipment_message",
     "ticket": "apps.tickets.telling.ticket_message",
     "draft": "apps.tickets.telling.draft_message",
+    "offer": "apps.compensation.telling.offer_message",
 }
 # Who mints the private link a message carries, by subject type (links are never stored).
 NOTIFICATION_LINKS = {
     "ticket": "apps.tickets.telling.ticket_link_mint",
     "draft": "apps.tickets.telling.draft_link_mint",
+    "offer": "apps.compensation.telling.offer_link_mint",
 }
 # Called with ticket_id= after a ticket is resolved (commit done): the survey, later issues.
 TICKET_RESOLVED_HOOKS: list[str] = []
@@ -264,6 +266,12 @@ DELAYDESK = {
     "LOOKUP_RATE_PER_PARCEL": env.str("LOOKUP_RATE_PER_PARCEL", default="10/h"),
     # The general contact form, per email address (a confirmation email is sent each time).
     "CONTACT_RATE_PER_EMAIL": env.str("CONTACT_RATE_PER_EMAIL", default="5/h"),
+    # Compensation: how long a customer has to answer an issued offer; how long a proposal may
+    # wait for a manager; the approval threshold and per-order cap of agents' manual offers.
+    "OFFER_ANSWER_DAYS": env.int("OFFER_ANSWER_DAYS", default=14),
+    "OFFER_PROPOSAL_DAYS": env.int("OFFER_PROPOSAL_DAYS", default=7),
+    "MANUAL_OFFER_APPROVAL_THRESHOLD": env.int("MANUAL_OFFER_APPROVAL_THRESHOLD", default=0),
+    "MANUAL_OFFER_CAP": env.int("MANUAL_OFFER_CAP", default=50000),
 }
 
 LOGGING = {

@@ -493,8 +493,8 @@ def test_the_page_with_files_and_delivery_requests_keeps_its_query_count(
 
     # Expect 6 queries: the minted link for this token; ticket with customer, shipment and
     # carrier (flags: any public files, any delivery requests); its public messages; their
-    # files; its delivery requests; the latest tracking events.
-    with django_assert_max_num_queries(6):
+    # files; its delivery requests; the latest tracking events; its compensation offers.
+    with django_assert_max_num_queries(7):
         response = client.get(_url(ticket))
 
     html = response.content.decode()

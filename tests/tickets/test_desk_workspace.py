@@ -716,11 +716,11 @@ def test_workspace_query_count_does_not_grow(
     _busy_ticket(size, agent=agent, ticket=late_ticket)
     client.force_login(agent)
 
-    # Expect 13 queries: session, user, user permissions, group permissions, the ticket joined to
+    # Expect 14 queries: session, user, user permissions, group permissions, the ticket joined to
     # customer, shipment, carrier and assignee; its messages with authors, their attachments,
     # its events with actors, its delivery changes; the reply templates, the agents, the
-    # parcel's scans and the messages sent about it.
-    with django_assert_max_num_queries(13):
+    # parcel's scans and the messages sent about it; the compensation offers with vouchers.
+    with django_assert_max_num_queries(14):
         response = client.get(_work(late_ticket))
 
     assert response.status_code == 200

@@ -127,12 +127,10 @@ def _budgets_ensure(clock: _Clock, created: dict) -> dict:
 
 
 def _budgets_settle(budgets: dict) -> None:
-    """Reserved = proposed + approved offers; spent = issued + accepted."""
+    """Reserved = what the offers hold (proposed, approved); spent = issued + accepted."""
     for budget in budgets.values():
         totals = budget.offers.aggregate(
-            reserved=Sum(
-                "amount", filter=Q(status__in=[OfferStatus.PROPOSED, OfferStatus.APPROVED])
-            ),
+            reserved=Sum("reserved"),
             spent=Sum("amount", filter=Q(status__in=[OfferStatus.ISSUED, OfferStatus.ACCEPTED])),
         )
         budget.reserved = totals["reserved"] or Decimal(0)

@@ -144,6 +144,8 @@ def _offers_ensure(
             kind=kind,
             currency=shipment.currency,
             amount=amount,
+            # Held in the budget until issued (then spent) or decided against (then released).
+            reserved=amount if status in (OfferStatus.PROPOSED, OfferStatus.APPROVED) else 0,
             explanation=text,
             status=status,
             proposed_by=proposer,

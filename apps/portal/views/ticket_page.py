@@ -16,6 +16,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
+from apps.compensation.errors import OfferExpired
+from apps.compensation.selectors import offers_for_customer
+from apps.compensation.services import offer_accept, offer_decline
 from apps.core.errors import ApplicationError
 from apps.core.masking import mask_email, mask_name
 from apps.portal.forms import DeliveryChangeForm, ReplyForm
@@ -76,6 +79,7 @@ def _page(
     reply_form=None,
     change_form=None,
     reopen_error: str = "",
+    offer_error: str = "",
     notice: str = "",
     status: int = 200,
 ):
@@ -98,6 +102,8 @@ def _page(
         "events": list(shipment_timeline(shipment=shipment, limit=10)) if shipment else [],
         "messages": ticket.public_messages,
         "delivery_changes": ticket.delivery_change_list,
+        "offers": offers_for_customer(ticket=ticket),
+        "offer_error": offer_error,
         "due": ticket.first_response_due_at
         if not ticket.first_responded_at
         else ticket.resolution_due_at,
@@ -204,6 +210,28 @@ def reopen(request, token: str):
         message = _("Only a resolved request can be reopened.")
         return _page(request, ticket, token, reopen_error=message, status=409)
     return _done(request, token, _("Your request is open again. An agent will look at it."))
+
+
+@never_cache
+@require_POST
+def offer_answer(request, token: str, offer_id: int, answer: str):
+    """The customer accepts or declines an offer made on this ticket (and only this ticket)."""
+    ticket = ticket_get_for_token(token=token)
+    if ticket is None:
+        return link_missing(request)
+    service = offer_accept if answer == "accept" else offer_decline
+    try:
+        service(ticket=ticket, offer_id=offer_id)
+    except OfferExpired:
+        return _page(request, ticket, token, offer_error=_("This offer has expired."), status=409)
+    except ApplicationError:
+        message = _("This offer cannot be answered any more.")
+        return _page(request, ticket, token, offer_error=message, status=409)
+    if answer == "accept":
+        notice = _("Thank you. The compensation is yours; we have sent you the details.")
+    else:
+        notice = _("You declined the offer. If you would like something else, reply below.")
+    return _done(request, token, notice)
 
 
 def _delivery_change_refusal(ticket) -> str:

@@ -12,6 +12,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from apps.compensation.desk import offers_act, offers_panel
 from apps.core.errors import ApplicationError
 from apps.shipments.admin.outbox import notifications_table
 from apps.shipments.models import Fault
@@ -133,6 +134,7 @@ class Workspace:
             "priority_form": PriorityForm(initial={"priority": ticket.priority}),
             "queue_url": reverse("admin:tickets_ticket_queue"),
             "change_url": reverse("admin:tickets_ticket_change", args=[ticket.pk]),
+            **offers_panel(ticket=ticket, user=self.request.user),
         }
         return TemplateResponse(
             self.request, "admin/tickets/ticket/workspace.html", context, status=status
@@ -150,6 +152,8 @@ class Workspace:
             "priority": self.priority,
             "link_reissue": self.link_reissue,
             "links_revoke": self.links_revoke,
+            "offers_propose": self.offers,
+            "offer_manual": self.offers,
         }.get(self.request.POST.get("op", ""))
         if operation is None:
             self._error(_("Unknown action."))
@@ -257,6 +261,16 @@ class Workspace:
     def links_revoke(self):
         ticket_links_revoke(ticket=self.ticket, actor=self.request.user)
         self._success(_("Every link to this ticket stopped working."))
+        return self._back()
+
+    def offers(self):
+        level, text = offers_act(
+            op=self.request.POST["op"],
+            ticket=self.ticket,
+            user=self.request.user,
+            post=self.request.POST,
+        )
+        self.model_admin.message_user(self.request, text, level)
         return self._back()
 
     # --- helpers --------------------------------------------------------------------------------

@@ -1,0 +1,373 @@
+"""Rule preview: what a rule change would have granted over the last N days of real delays.
+
+Before a manager saves a rule (an edit, a new rule, or switching one off) they see, for the
+delays detected in the window, the offers the rules in force grant now beside the offers they
+would grant with the change: how many, how much (per currency) and per carrier, and the
+difference. Nothing is written; the engine is the same one that proposes real offers.
+"""
+
+import math
+from bisect import bisect_left, bisect_right
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from django.db.models import Min
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from apps.compensation.engine import CompiledRule, Facts, evaluate
+from apps.compensation.models import (
+    GRANTED_OFFER_STATUSES,
+    ActionKind,
+    CompensationRule,
+    Offer,
+)
+from apps.compensation.services import rules_in_force
+from apps.shipments.models import REASON_FAULT, Carrier, Fault, Shipment
+
+ZERO = Decimal(0)
+# Rows fetched per round trip while streaming the window's delays.
+CHUNK = 5000
+# Actions whose amount is computed from the shipping fee.
+FEE_ACTIONS = {ActionKind.FARE_FORMULA, ActionKind.SHIPPING_REFUND, ActionKind.FREE_SHIPPING}
+
+DELAY_FIELDS = (
+    "pk",
+    "carrier_id",
+    "currency",
+    "service_level",
+    "promise_type",
+    "delay_reason",
+    "delay_hours",
+    "delay_business_days",
+    "shipping_fee",
+    "order_value",
+    "customer_id",
+    "delay_detected_at",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Tally:
+    """Offers and their amounts; `totals` maps a currency to its sum (amounts never mix)."""
+
+    offers: int
+    totals: dict[str, Decimal]
+
+    def minus(self, other: "Tally") -> "Tally":
+        currencies = sorted(self.totals.keys() | other.totals.keys())
+        return Tally(
+            offers=self.offers - other.offers,
+            totals={c: self.totals.get(c, ZERO) - other.totals.get(c, ZERO) for c in currencies},
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class CarrierPreview:
+    carrier_id: int
+    name: str
+    current: Tally
+    changed: Tally
+    difference: Tally
+
+
+@dataclass(frozen=True, slots=True)
+class RulePreview:
+    """The rules in force (`current`) against the rules with the change (`changed`)."""
+
+    since: datetime
+    until: datetime
+    days: int
+    # Delays detected in the window (with a reason), all of them looked at.
+    delays: int
+    # Of those, the delays whose offers the change alters (added, dropped or other amounts).
+    affected: int
+    current: Tally
+    changed: Tally
+    difference: Tally
+    # Carriers with an offer on either side, by name.
+    carriers: list[CarrierPreview]
+
+
+def rule_preview(*, rule: CompensationRule, days: int = 30, now=None) -> RulePreview:
+    """What the rules in force would have granted for the delays detected in the last `days`
+    days, against what they would grant with `rule` as edited (unsaved: with a pk it replaces
+    that rule, without one it is added, with is_active False it is switched off). Reads only.
+
+    Each delay is evaluated as if fresh: nothing granted for it before is netted off and no open
+    offer holds its stacking group back, so the figures are what the rules give, not what is
+    left to give today. The customer's earlier compensated delays (for "at most N earlier
+    grants") are counted as the engine saw them then: other shipments of theirs with an offer
+    issued (or accepted) before this delay was detected.
+
+    Rules are judged in force at `now`. The edited rule counts unless it is switched off or its
+    validity already ended; a start date still ahead is looked past, so a manager sees what the
+    rule will grant once it starts.
+
+    Window: delay_detected_at from `now - days` (included) to `now` (included), delay_reason set.
+
+    Cost: four queries whatever the number of delays (rules, the customers' grants, the delays
+    streamed in chunks, carrier names). The rules are compiled once. A delay is evaluated twice
+    only when the old or the new version of the rule matches it — otherwise both sides are the
+    same, as the engine skips a rule that does not match — and the engine is asked once per
+    distinct set of the numbers its rules read (see _Plan). Both are exact, per-order caps
+    included: nothing is approximated.
+    """
+    now = now or timezone.now()
+    since = now - timedelta(days=days)
+    current = rules_in_force(now)
+    old = next((r for r in current if rule.pk is not None and r.id == rule.pk), None)
+    new = _compiled_edit(rule, now)
+    changed = [r for r in current if r is not old] + ([new] if new is not None else [])
+    changed.sort(key=lambda r: (r.priority, r.id if r.id is not None else math.inf))
+
+    delays = Shipment.objects.filter(
+        delay_detected_at__gte=since, delay_detected_at__lte=now
+    ).exclude(delay_reason="")
+    grants = _grant_times(delays, now)
+
+    # (carrier, currency) → [offers, amount] for each side; `shared` holds the delays whose
+    # offers are the same on both sides, added to each at the end.
+    sides = {"current": defaultdict(_zero_pair), "changed": defaultdict(_zero_pair)}
+    shared = defaultdict(_zero_pair)
+    plans: dict[tuple, _Plan] = {}
+    looked = affected = 0
+    for (
+        pk,
+        carrier_id,
+        currency,
+        service_level,
+        promise_type,
+        reason,
+        hours,
+        business_days,
+        fee,
+        order_value,
+        customer_id,
+        detected_at,
+    ) in delays.values_list(*DELAY_FIELDS).iterator(chunk_size=CHUNK):
+        looked += 1
+        fault = REASON_FAULT.get(reason, Fault.UNKNOWN)
+        key = (carrier_id, currency, service_level, promise_type, fault)
+        plan = plans.get(key)
+        if plan is None:
+            plan = plans[key] = _Plan(key, current, changed, old, new)
+        if plan.empty:
+            continue
+        previous = 0
+        if plan.previous_cuts and customer_id in grants:
+            previous = _previous(grants[customer_id], pk, detected_at)
+        numbers = plan.numbers(hours, business_days, fee, order_value, previous)
+        outcome = plan.outcomes.get(numbers)
+        if outcome is None:
+            facts = Facts(
+                shipment_id=pk,
+                carrier_id=carrier_id,
+                currency=currency,
+                service_level=service_level,
+                promise_type=promise_type,
+                fault=fault,
+                hours_late=hours,
+                business_days_late=business_days,
+                shipping_fee=fee,
+                order_value=order_value,
+                previous_grants=previous,
+            )
+            outcome = plan.outcomes[numbers] = plan.outcome(facts, now)
+        before, after, differs = outcome
+        if after is None:
+            if before[0]:
+                pair = shared[carrier_id, currency]
+                pair[0] += before[0]
+                pair[1] += before[1]
+            continue
+        for side, (count, amount) in zip(sides.values(), (before, after), strict=True):
+            if count:
+                pair = side[carrier_id, currency]
+                pair[0] += count
+                pair[1] += amount
+        affected += differs
+
+    for side in sides.values():
+        for key, (count, amount) in shared.items():
+            side[key][0] += count
+            side[key][1] += amount
+    return _result(sides, since=since, until=now, days=days, delays=looked, affected=affected)
+
+
+def _compiled_edit(rule: CompensationRule, now: datetime) -> CompiledRule | None:
+    if not rule.is_active or (rule.valid_until is not None and rule.valid_until <= now):
+        return None
+    compiled = CompiledRule(rule)
+    if compiled.valid_from is not None and compiled.valid_from > now:
+        compiled.valid_from = None
+    return compiled
+
+
+class _Plan:
+    """The rules that can match delays sharing carrier, currency, service level, promise type
+    and fault, and what they grant, remembered by the numbers the rules read.
+
+    Two delays of a plan whose numbers fall on the same side of every threshold of its rules
+    (hours late, business days, order value bands, earlier grants) and that agree on the values
+    the amounts are computed from (fare, days late, order value for percent coupons) get the
+    same offers from the engine, so it is asked once for each such set of numbers."""
+
+    __slots__ = (
+        "current",
+        "changed",
+        "old",
+        "new",
+        "empty",
+        "hours_cuts",
+        "days_cuts",
+        "days_exact",
+        "fee_exact",
+        "order_min",
+        "order_max",
+        "order_exact",
+        "previous_cuts",
+        "outcomes",
+    )
+
+    def __init__(self, key, current, changed, old, new):
+        self.current = [r for r in current if _may_match(r, key)]
+        self.changed = [r for r in changed if _may_match(r, key)]
+        self.old = old if old is not None and _may_match(old, key) else None
+        self.new = new if new is not None and _may_match(new, key) else None
+        self.empty = not self.current and not self.changed
+        rules = {*self.current, *self.changed}
+        actions = {r.action for r in rules}
+        self.hours_cuts = sorted(
+            {1}
+            | {r.min_hours for r in rules}
+            | {r.max_hours + 1 for r in rules if r.max_hours is not None}
+        )
+        self.days_exact = ActionKind.FARE_FORMULA in actions
+        self.days_cuts = sorted({r.min_days for r in rules})
+        self.fee_exact = bool(actions & FEE_ACTIONS)
+        self.order_exact = ActionKind.PERCENT_COUPON in actions
+        self.order_min = sorted({r.min_order for r in rules if r.min_order is not None})
+        self.order_max = sorted({r.max_order for r in rules if r.max_order is not None})
+        self.previous_cuts = sorted(
+            {r.max_previous + 1 for r in rules if r.max_previous is not None}
+        )
+        self.outcomes: dict[tuple, tuple] = {}
+
+    def numbers(self, hours, days, fee, order_value, previous) -> tuple:
+        return (
+            bisect_right(self.hours_cuts, hours),
+            days if self.days_exact else bisect_right(self.days_cuts, days),
+            fee if self.fee_exact else None,
+            order_value
+            if self.order_exact
+            else (
+                bisect_right(self.order_min, order_value),
+                bisect_left(self.order_max, order_value),
+            ),
+            bisect_right(self.previous_cuts, previous),
+        )
+
+    def outcome(self, facts: Facts, now: datetime) -> tuple:
+        """(offers, amount) before and after the change — after is None when the change cannot
+        touch these facts (neither version of the rule matches them) — and whether it alters
+        the offers."""
+        before = evaluate(facts, self.current, now)
+        if not (
+            (self.old is not None and self.old.matches(facts))
+            or (self.new is not None and self.new.matches(facts))
+        ):
+            return _sum(before), None, False
+        after = evaluate(facts, self.changed, now)
+        differs = [(p.rule.id, p.amount) for p in before] != [(p.rule.id, p.amount) for p in after]
+        return _sum(before), _sum(after), differs
+
+
+def _sum(proposals) -> tuple[int, Decimal]:
+    return len(proposals), sum((p.amount for p in proposals), ZERO)
+
+
+def _may_match(rule: CompiledRule, key: tuple) -> bool:
+    carrier_id, currency, service_level, promise_type, fault = key
+    return (
+        rule.currency == currency
+        and (rule.carrier_id is None or rule.carrier_id == carrier_id)
+        and (not rule.service_level or rule.service_level == service_level)
+        and (not rule.promise_types or promise_type in rule.promise_types)
+        and fault not in rule.exempt_faults
+    )
+
+
+def _grant_times(delays, now) -> dict[int, tuple[list, dict]]:
+    """For each customer in the window with grants: the sorted times their shipments were first
+    granted something, and shipment → that time."""
+    rows = (
+        Offer.objects.filter(
+            status__in=GRANTED_OFFER_STATUSES,
+            shipment__customer_id__in=delays.values("customer_id"),
+        )
+        .values_list("shipment__customer_id", "shipment_id")
+        .annotate(first=Min(Coalesce("issued_at", "created_at")))
+        .filter(first__lte=now)
+        .order_by()
+    )
+    by_customer: dict[int, dict] = defaultdict(dict)
+    for customer_id, shipment_id, first in rows:
+        by_customer[customer_id][shipment_id] = first
+    return {
+        customer_id: (sorted(shipments.values()), shipments)
+        for customer_id, shipments in by_customer.items()
+    }
+
+
+def _previous(grants: tuple[list, dict], shipment_id: int, detected_at: datetime) -> int:
+    times, shipments = grants
+    count = bisect_left(times, detected_at)
+    own = shipments.get(shipment_id)
+    if own is not None and own < detected_at:
+        count -= 1
+    return count
+
+
+def _zero_pair() -> list:
+    return [0, ZERO]
+
+
+def _tally(pairs) -> Tally:
+    offers = 0
+    totals: dict[str, Decimal] = defaultdict(Decimal)
+    for currency, (count, amount) in pairs:
+        offers += count
+        totals[currency] += amount
+    return Tally(offers=offers, totals=dict(sorted(totals.items())))
+
+
+def _result(sides, **fields) -> RulePreview:
+    current, changed = sides["current"], sides["changed"]
+    carrier_ids = {carrier_id for carrier_id, _ in (*current, *changed)}
+    names = dict(Carrier.objects.filter(pk__in=carrier_ids).values_list("pk", "name"))
+    carriers = []
+    for carrier_id in carrier_ids:
+        before = _tally((cur, pair) for (cid, cur), pair in current.items() if cid == carrier_id)
+        after = _tally((cur, pair) for (cid, cur), pair in changed.items() if cid == carrier_id)
+        carriers.append(
+            CarrierPreview(
+                carrier_id=carrier_id,
+                name=names.get(carrier_id, ""),
+                current=before,
+                changed=after,
+                difference=after.minus(before),
+            )
+        )
+    carriers.sort(key=lambda line: (line.name, line.carrier_id))
+    before = _tally((cur, pair) for (_, cur), pair in current.items())
+    after = _tally((cur, pair) for (_, cur), pair in changed.items())
+    return RulePreview(
+        current=before,
+        changed=after,
+        difference=after.minus(before),
+        carriers=carriers,
+        **fields,
+    )
