@@ -128,3 +128,32 @@ class OfferFactory(DjangoModelFactory):
     kind = ActionKind.FIXED_COUPON
     amount = Decimal("3000")
     explanation = "2 days late × ₩3,000 × 50% = ₩3,000"
+
+
+class SurveyFactory(DjangoModelFactory):
+    """A survey sent an hour after its ticket was resolved, open for 14 days, unanswered."""
+
+    class Meta:
+        model = "feedback.Survey"
+
+    ticket = factory.SubFactory(
+        TicketFactory,
+        status="resolved",
+        resolved_at=factory.LazyFunction(lambda: timezone.now() - timedelta(hours=2)),
+    )
+    nonce = factory.Sequence(lambda n: f"survey-nonce-{n:06d}-for-tests")
+    language = factory.SelfAttribute("ticket.language")
+    scheduled_for = factory.LazyFunction(lambda: timezone.now() - timedelta(hours=1))
+    sent_at = factory.SelfAttribute("scheduled_for")
+    expires_at = factory.LazyAttribute(lambda o: o.scheduled_for + timedelta(days=14))
+
+
+class SurveyResponseFactory(DjangoModelFactory):
+    """An answer; its survey is marked answered at the same moment."""
+
+    class Meta:
+        model = "feedback.SurveyResponse"
+
+    survey = factory.SubFactory(SurveyFactory, answered_at=factory.LazyFunction(timezone.now))
+    csat = 4
+    created_at = factory.SelfAttribute("survey.answered_at")

@@ -22,7 +22,7 @@ from apps.compensation.models import (
     OfferStatus,
     Voucher,
 )
-from apps.feedback.models import Survey, SurveyResponse
+from apps.feedback.models import FollowUp, Survey, SurveyResponse
 from apps.notifications.models import Notification
 from apps.shipments.models import (
     Carrier,
@@ -141,6 +141,7 @@ def _one_of_each(*, customer):
         answered_at=now,
     )
     SurveyResponse.objects.create(survey=survey, csat=2, nps=5, comment="Too slow")
+    FollowUp.objects.create(survey=survey, ticket=ticket, reason="low_csat")
     answered_nothing = TicketFactory(customer=customer, shipment=shipment)
     Survey.objects.create(
         ticket=answered_nothing,

@@ -51,6 +51,9 @@ MANAGER_PERMISSIONS = AGENT_PERMISSIONS | {
     "compensation.change_budget",
     "compensation.approve_offer",
     "compensation.export_compensation",
+    # Low survey scores open follow-ups that managers take and close.
+    "feedback.view_followup",
+    "feedback.change_followup",
     "feedback.view_dashboard",
     "accounts.view_user",
     "shipments.view_webhookdelivery",
@@ -75,6 +78,8 @@ INTEGRATION_PERMISSIONS = frozenset(
         "tickets.add_ticket",
         "tickets.view_message",
         "tickets.add_message",
+        # Shops follow their orders' compensation; voucher codes stay with the customer.
+        "compensation.view_offer",
     }
 )
 

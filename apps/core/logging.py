@@ -10,7 +10,7 @@ import re
 
 # The token is one path segment: up to the next slash, or the end of the path (a quote, a
 # space, a query string), so "/t/<token>/reply/" keeps its "/reply/".
-_TOKEN_PATH = re.compile(r"(/t/|/contact/confirm/)[^/\s\"'?#]+")
+_TOKEN_PATH = re.compile(r"(/t/|/contact/confirm/|/survey/)[^/\s\"'?#]+")
 REDACTED = "<redacted>"
 
 

@@ -3,6 +3,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from apps.tickets.models import Ticket
 
@@ -70,3 +71,67 @@ class SurveyResponse(models.Model):
     @property
     def is_low(self) -> bool:
         return self.csat <= 2 or (self.nps is not None and self.nps <= 6)
+
+
+class FollowUpReason(models.TextChoices):
+    LOW_CSAT = "low_csat", _("Low satisfaction score (CSAT 1–2)")
+    LOW_NPS = "low_nps", _("Detractor (NPS 0–6)")
+
+
+class FollowUpStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    DONE = "done", _("Done")
+
+
+class FollowUp(models.Model):
+    """A manager's call-back to a customer who answered a survey with a low score.
+
+    One per survey (a database invariant): a low CSAT and a later low NPS open one follow-up,
+    and the managers are emailed once, when it opens.
+    """
+
+    survey = models.OneToOneField(Survey, on_delete=models.CASCADE, related_name="follow_up")
+    # The survey's ticket, kept here too so the desk filters and links without a join.
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="follow_ups")
+    reason = models.CharField(max_length=12, choices=FollowUpReason.choices)
+    status = models.CharField(
+        max_length=8, choices=FollowUpStatus.choices, default=FollowUpStatus.OPEN
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="feedback_follow_ups",
+    )
+    note = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("follow-up")
+        verbose_name_plural = _("follow-ups")
+        indexes = [
+            models.Index(fields=["-created_at", "-id"], name="followup_created_idx"),
+            models.Index(
+                fields=["created_at"], name="followup_open_idx", condition=Q(status="open")
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status="open", closed_at__isnull=True)
+                | Q(status="done", closed_at__isnull=False),
+                name="followup_done_has_time",
+            ),
+        ]
+
+    def __str__(self):
+        return f"Follow-up on {self.ticket_id} ({self.status})"

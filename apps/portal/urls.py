@@ -1,6 +1,7 @@
 from django.urls import path
 
 from apps.portal.views import contact, staff, ticket_page, tracking
+from apps.portal.views import survey as survey_pages
 
 app_name = "portal"
 
@@ -33,10 +34,14 @@ urlpatterns = [
         ticket_page.attachment,
         name="ticket-attachment",
     ),
+    path("survey/<str:token>/", survey_pages.survey, name="survey"),
+    path("survey/<str:token>/more/", survey_pages.survey_more, name="survey-more"),
+    path("survey/<str:token>/language/", survey_pages.language, name="survey-language"),
     # Links typed or pasted without the final slash are served, not redirected: APPEND_SLASH's
     # redirect would carry the token in a Location header.
     path("t/<str:token>", ticket_page.detail),
     path("contact/confirm/<str:token>", contact.draft_confirm),
+    path("survey/<str:token>", survey_pages.survey),
     path(
         "desk-files/attachments/<int:attachment_id>/",
         staff.attachment,

@@ -199,15 +199,17 @@ NOTIFICATION_RENDERERS = {
     "ticket": "apps.tickets.telling.ticket_message",
     "draft": "apps.tickets.telling.draft_message",
     "offer": "apps.compensation.telling.offer_message",
+    "survey": "apps.feedback.telling.survey_message",
 }
 # Who mints the private link a message carries, by subject type (links are never stored).
 NOTIFICATION_LINKS = {
     "ticket": "apps.tickets.telling.ticket_link_mint",
     "draft": "apps.tickets.telling.draft_link_mint",
     "offer": "apps.compensation.telling.offer_link_mint",
+    "survey": "apps.feedback.telling.survey_link_mint",
 }
-# Called with ticket_id= after a ticket is resolved (commit done): the survey, later issues.
-TICKET_RESOLVED_HOOKS: list[str] = []
+# Called with ticket_id= after a ticket is resolved (commit done): the satisfaction survey.
+TICKET_RESOLVED_HOOKS: list[str] = ["apps.feedback.services.survey_schedule"]
 SMS_GATEWAY_URL = env.str("SMS_GATEWAY_URL", default="")
 SMS_GATEWAY_TOKEN = os.environ.get("SMS_GATEWAY_TOKEN", "")
 SMS_BACKEND = env.str("SMS_BACKEND", default="apps.notifications.sms.ConsoleSmsBackend")
@@ -272,6 +274,9 @@ DELAYDESK = {
     "OFFER_PROPOSAL_DAYS": env.int("OFFER_PROPOSAL_DAYS", default=7),
     "MANUAL_OFFER_APPROVAL_THRESHOLD": env.int("MANUAL_OFFER_APPROVAL_THRESHOLD", default=0),
     "MANUAL_OFFER_CAP": env.int("MANUAL_OFFER_CAP", default=50000),
+    # Satisfaction survey: sent this long after resolution; its link works this many days.
+    "SURVEY_DELAY_MINUTES": env.int("SURVEY_DELAY_MINUTES", default=60),
+    "SURVEY_VALID_DAYS": env.int("SURVEY_VALID_DAYS", default=14),
 }
 
 LOGGING = {

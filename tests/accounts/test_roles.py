@@ -47,6 +47,8 @@ EXPECTED_MANAGER_PERMISSIONS = EXPECTED_AGENT_PERMISSIONS | {
     "compensation.change_budget",
     "compensation.approve_offer",
     "compensation.export_compensation",
+    "feedback.view_followup",
+    "feedback.change_followup",
     "feedback.view_dashboard",
     "accounts.view_user",
     "shipments.view_webhookdelivery",
@@ -60,6 +62,7 @@ MANAGER_ONLY_CAPABILITIES = [
     "compensation.change_compensationrule",
     "compensation.view_budget",
     "feedback.view_dashboard",
+    "feedback.change_followup",
 ]
 
 
@@ -135,6 +138,9 @@ def test_integrations_have_exactly_their_permissions():
         "tickets.add_ticket",
         "tickets.view_message",
         "tickets.add_message",
+        "compensation.view_offer",
     }
+    # Voucher codes stay with the customer.
+    assert "compensation.view_voucher" not in granted
     # The timeline's view permission is what shows internal notes: never for integrations.
     assert "tickets.view_ticketevent" not in granted

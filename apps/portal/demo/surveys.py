@@ -4,17 +4,19 @@ import random
 import secrets
 from datetime import timedelta
 
-from apps.feedback.models import Survey, SurveyResponse
+from apps.feedback.models import FollowUp, FollowUpReason, Survey, SurveyResponse
 
 from .plan.clock import _Clock
 from .texts.surveys import SURVEY_ANSWERS
 
-SURVEY_DELAY = timedelta(hours=2)
-SURVEY_VALID = timedelta(days=7)
+# As the product does (SURVEY_DELAY_MINUTES, SURVEY_VALID_DAYS defaults).
+SURVEY_DELAY = timedelta(hours=1)
+SURVEY_VALID = timedelta(days=14)
 
 
 def _surveys_create(rng: random.Random, clock: _Clock, surveys_for: list, created: dict) -> None:
-    """One survey per resolved ticket, sent two hours after resolution; most answered."""
+    """One survey per resolved ticket, sent an hour after resolution; most answered; a low
+    answer opens a follow-up for the managers."""
     limit = clock.anchor - timedelta(minutes=5)
     surveys, responses = [], []
     for n, (ticket, resolved_at) in enumerate(surveys_for):
@@ -46,6 +48,18 @@ def _surveys_create(rng: random.Random, clock: _Clock, surveys_for: list, create
                     comment=comment_ko if ticket.language == "ko" else comment_en,
                 )
             )
+    # The resolution hook already scheduled surveys for these new tickets: the demo's replace them.
+    Survey.objects.filter(ticket__in=[ticket for ticket, _ in surveys_for]).delete()
     Survey.objects.bulk_create(surveys)
     SurveyResponse.objects.bulk_create(responses)
+    FollowUp.objects.bulk_create(
+        FollowUp(
+            survey=response.survey,
+            ticket=response.survey.ticket,
+            reason=FollowUpReason.LOW_CSAT if response.csat <= 2 else FollowUpReason.LOW_NPS,
+            created_at=response.created_at,
+        )
+        for response in responses
+        if response.is_low
+    )
     created["surveys"] += len(surveys)
