@@ -8,7 +8,7 @@ from django.db.models import Count, F, Q, QuerySet, Sum
 from django.utils import timezone
 
 from apps.compensation.models import GRANTED_OFFER_STATUSES, Offer, OfferStatus
-from apps.shipments.models import REASON_FAULT, Fault
+from apps.shipments.models import REASON_FAULT, Fault, Shipment, ShipmentStatus
 from apps.tickets.models import Ticket
 
 # Delays the carrier caused: what a claim against the carrier can recover.
@@ -43,6 +43,22 @@ def offers_for_desk(*, ticket: Ticket) -> list[Offer]:
         Offer.objects.filter(condition)
         .select_related("proposed_by", "decided_by", "voucher", "rule")
         .order_by("-created_at", "-pk")
+    )
+
+
+def late_deliveries(*, since: datetime, until: datetime) -> list[int]:
+    """Shipments delivered after their promise in [since, until): their delay's size is final,
+    so the rules can be asked what it is owed (they skip what was already offered)."""
+    return list(
+        Shipment.objects.filter(
+            status=ShipmentStatus.DELIVERED,
+            delivered_at__gte=since,
+            delivered_at__lt=until,
+            delivered_at__gt=F("promised_end"),
+        )
+        .exclude(delay_reason="")
+        .order_by("pk")
+        .values_list("pk", flat=True)
     )
 
 
