@@ -8,6 +8,7 @@ same rows (the baseline). Targets: full sweep <= 1 s, sweep with nothing new <= 
 """
 
 import argparse
+import os
 import time
 from datetime import UTC, datetime, timedelta
 
@@ -112,8 +113,13 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--shipments", type=int, default=1_000_000)
     parser.add_argument("--newly-late", type=int, default=10_000)
+    parser.add_argument(
+        "--database",
+        default=os.environ.get("BENCH_DATABASE", "delaydesk_bench_sweep"),
+        help="database to (re)create for the run (default: $BENCH_DATABASE or %(default)s)",
+    )
     args = parser.parse_args()
-    database_url = bench_database("delaydesk_bench_sweep")
+    database_url = bench_database(args.database)
     django_setup(database_url)
     from django.utils import timezone
 

@@ -10,7 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
-from apps.core.bulk import bulk_insert_rows
+from apps.core.bulk import bulk_insert_values
 from apps.notifications.models import Notification, NotificationChannel, NotificationStatus
 from apps.notifications.quiet_hours import quiet_release
 from apps.notifications.sms import get_sms_backend
@@ -28,6 +28,22 @@ RETRY_BACKOFF = [
     timedelta(hours=2),
 ]
 MAX_ATTEMPTS = len(RETRY_BACKOFF) + 1
+
+# What notifications_queue writes; the other columns take their defaults (pending, no attempts).
+_QUEUE_FIELDS = [
+    "channel",
+    "recipient",
+    "language",
+    "stage",
+    "subject_type",
+    "subject_id",
+    "dedupe_key",
+    "title",
+    "body",
+    "urgent",
+    "next_attempt_at",
+    "created_at",
+]
 
 
 @dataclass(slots=True)
@@ -61,27 +77,41 @@ def notifications_queue(*, drafts: list[Draft], now: datetime | None = None) -> 
     if not drafts:
         return 0
     now = now or timezone.now()
+    # Plain tuples, not Notification instances: the promise watch queues thousands at a time.
+    # Quiet hours depend only on the time zone here (one `now`): computed once per zone.
+    releases: dict[str, datetime] = {}
     rows = []
+    due_now = set()
     for draft in drafts:
-        due = now if draft.urgent else quiet_release(moment=now, time_zone=draft.time_zone)
+        if draft.urgent:
+            due = now
+        else:
+            due = releases.get(draft.time_zone)
+            if due is None:
+                due = releases[draft.time_zone] = quiet_release(
+                    moment=now, time_zone=draft.time_zone
+                )
+        key = draft.dedupe_key
+        if due <= now:
+            due_now.add(key)
         rows.append(
-            Notification(
-                channel=draft.channel,
-                recipient=draft.recipient,
-                language=draft.language,
-                stage=draft.stage,
-                subject_type=draft.subject_type,
-                subject_id=draft.subject_id,
-                dedupe_key=draft.dedupe_key,
-                title=draft.title[:200],
-                body=draft.body,
-                urgent=draft.urgent,
-                next_attempt_at=due,
-                created_at=now,
+            (
+                draft.channel,
+                draft.recipient,
+                draft.language,
+                draft.stage,
+                draft.subject_type,
+                draft.subject_id,
+                key,
+                draft.title[:200],
+                draft.body,
+                draft.urgent,
+                due,
+                now,
             )
         )
-    inserted = set(bulk_insert_rows(Notification, rows, unique_field="dedupe_key"))
-    if any(row.next_attempt_at <= now for row in rows if row.dedupe_key in inserted):
+    inserted = bulk_insert_values(Notification, _QUEUE_FIELDS, rows, unique_field="dedupe_key")
+    if not due_now.isdisjoint(inserted):
         transaction.on_commit(_enqueue_dispatch)
     return len(inserted)
 

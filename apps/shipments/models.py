@@ -236,6 +236,13 @@ class Shipment(TimeStampedModel):
                 name="shipment_watch_promise_idx",
                 condition=OPEN_UNFLAGGED,
             ),
+            # Predicted late: one exact range per (status, service level) of the promise ends
+            # that can no longer be met; with nothing due, each reads an empty range.
+            models.Index(
+                fields=["status", "service_level", "promised_end"],
+                name="shipment_watch_predict_idx",
+                condition=OPEN_UNFLAGGED,
+            ),
             models.Index(
                 fields=["id"],
                 name="shipment_watch_estimate_idx",

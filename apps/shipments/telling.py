@@ -1,6 +1,7 @@
 """Tell first: turn stage changes of shipments into messages in the customer's language."""
 
 from datetime import datetime
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -27,6 +28,31 @@ STAGES = (
 )
 
 
+class Contact(NamedTuple):
+    """What telling needs of a customer: a Customer instance or this lighter stand-in will do."""
+
+    email: str
+    phone: str
+    channel: str
+    language: str
+    time_zone: str
+
+
+# The customer columns a Contact is read from (through the shipment: "customer__<name>").
+CONTACT_FIELDS = Contact._fields
+
+
+_language_codes: list = [None, frozenset()]
+
+
+def _languages() -> frozenset[str]:
+    """The codes of settings.LANGUAGES, worked out again only when the setting changes."""
+    languages = settings.LANGUAGES
+    if _language_codes[0] is not languages:
+        _language_codes[:] = [languages, frozenset(code for code, _name in languages)]
+    return _language_codes[1]
+
+
 def _channels(customer) -> list[tuple[str, str]]:
     wanted = []
     if customer.channel in (Channel.EMAIL, Channel.BOTH) and customer.email:
@@ -42,10 +68,12 @@ def _channels(customer) -> list[tuple[str, str]]:
 
 
 def stage_drafts(
-    *, customer: Customer, shipment_id: int, stage: str, occurrence: str = ""
+    *, customer: Customer | Contact, shipment_id: int, stage: str, occurrence: str = ""
 ) -> list[Draft]:
     """Who hears of this stage, how and in which language; the words come at send time."""
-    language = customer.language if customer.language in dict(settings.LANGUAGES) else "en"
+    language = customer.language if customer.language in _languages() else "en"
+    urgent = stage in URGENT_STAGES
+    time_zone = customer.time_zone
     return [
         Draft(
             channel=channel,
@@ -54,8 +82,8 @@ def stage_drafts(
             stage=stage,
             subject_type="shipment",
             subject_id=shipment_id,
-            urgent=stage in URGENT_STAGES,
-            time_zone=customer.time_zone,
+            urgent=urgent,
+            time_zone=time_zone,
             occurrence=occurrence,
         )
         for channel, recipient in _channels(customer)
@@ -97,37 +125,40 @@ def shipment_message(notification) -> tuple[str, str]:
     return title.strip(), body.strip()
 
 
-def stages_tell(*, stages: list[tuple], now: datetime | None = None) -> int:
+def stages_tell(
+    *,
+    stages: list[tuple],
+    now: datetime | None = None,
+    contacts: dict[int, Contact] | None = None,
+) -> int:
     """Queue the messages for (shipment id, stage[, occurrence]) items.
 
     Once per shipment, stage (and occurrence) and channel: the outbox's unique key decides.
+    `contacts` (shipment id → Contact) spares the read of the customers when the caller has them.
     """
     if not stages:
         return 0
     wanted = list(dict.fromkeys(stages))
-    # Only the customer's contact columns: thousands of flagged parcels at a time come here.
-    customers = {
-        row[0]: Customer(
-            email=row[1], phone=row[2], channel=row[3], language=row[4], time_zone=row[5]
-        )
-        for row in Shipment.objects.filter(pk__in={item[0] for item in wanted}).values_list(
-            "pk",
-            "customer__email",
-            "customer__phone",
-            "customer__channel",
-            "customer__language",
-            "customer__time_zone",
-        )
-    }
+    if contacts is None:
+        contacts = contacts_read({item[0] for item in wanted})
     drafts = [
         draft
         for shipment_id, stage, *occurrence in wanted
-        if shipment_id in customers
+        if shipment_id in contacts
         for draft in stage_drafts(
-            customer=customers[shipment_id],
+            customer=contacts[shipment_id],
             shipment_id=shipment_id,
             stage=stage,
             occurrence="".join(occurrence),
         )
     ]
     return notifications_queue(drafts=drafts, now=now)
+
+
+def contacts_read(shipment_ids) -> dict[int, Contact]:
+    """Shipment id → its customer's Contact; only the contact columns (thousands at a time)."""
+    columns = [f"customer__{name}" for name in CONTACT_FIELDS]
+    return {
+        row[0]: Contact._make(row[1:])
+        for row in Shipment.objects.filter(pk__in=shipment_ids).values_list("pk", *columns)
+    }
