@@ -10,6 +10,8 @@ admin.site.index_title = "Agent desk"
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
+    # Before the admin's catch-all /desk/ addresses.
+    path("desk/dashboard/", include("apps.feedback.dashboard.urls")),
     path("desk/", admin.site.urls),
     path("api/v1/", include("apps.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

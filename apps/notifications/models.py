@@ -56,6 +56,16 @@ class Notification(models.Model):
                 name="notification_due_idx",
                 condition=Q(status="pending"),
             ),
+            # The dashboard's "told before they complained": the delay notices sent, per parcel.
+            # Pending rows are not in it, so the outbox's inserts do not pay for it.
+            models.Index(
+                fields=["subject_id"],
+                name="notification_told_delay_idx",
+                include=["sent_at"],
+                condition=Q(
+                    subject_type="shipment", stage__in=["delayed", "exception"], status="sent"
+                ),
+            ),
         ]
         constraints = [
             # A constraint rather than unique=True: the same guarantee without PostgreSQL's

@@ -258,6 +258,20 @@ class Shipment(TimeStampedModel):
                 name="shipment_delayed_open_idx",
                 condition=Q(is_delayed=True) & ~Q(status__in=["delivered", "returned", "lost"]),
             ),
+            # Delays by the day they were found: the managers' dashboard and the compensation
+            # rule preview read only this index (with carrier and reason in it), never the table.
+            models.Index(
+                fields=["delay_detected_at"],
+                name="shipment_delay_detected_idx",
+                include=["id", "carrier", "delay_reason"],
+                condition=Q(delay_detected_at__isnull=False),
+            ),
+            # Parcels delivered after a delay: the rules are asked once the size is final.
+            models.Index(
+                fields=["delivered_at"],
+                name="shipment_delivered_late_idx",
+                condition=Q(status="delivered") & ~Q(delay_reason=""),
+            ),
         ]
 
     def __str__(self):

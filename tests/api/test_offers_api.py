@@ -369,7 +369,8 @@ def test_proposing_by_the_rules_returns_the_offers_created(
     assert row["rule_version"] == standard_terms.version
     assert row["proposed_by"] is None
     assert row["ticket"]["reference"] == ticket.reference
-    assert row["explanation"].startswith("2 days late × ₩3,000 × 50% = ₩3,000")
+    # In the customer's language (the cast's customer reads Korean).
+    assert row["explanation"].startswith("2일 지연 × ₩3,000 × 50% = ₩3,000")
 
 
 def test_an_offer_under_its_threshold_is_approved_at_once(agent, late_shipment, budget):
