@@ -6,8 +6,9 @@ Each message carries a fresh private link to the ticket where the customer answe
 
 from django.template.loader import render_to_string
 from django.utils import translation
+from django.utils.translation import gettext
 
-from apps.compensation.models import Offer
+from apps.compensation.models import ActionKind, Offer
 from apps.core.money import money_format
 from apps.core.names import given_name
 from apps.notifications.models import NotificationChannel
@@ -57,12 +58,19 @@ def offer_message(notification) -> tuple[str, str]:
         "link": LINK_MARK,
     }
     with translation.override(notification.language):
-        context["kind"] = offer.get_kind_display()
+        context["kind"] = offer_kind_for_customer(offer)
         text = render_to_string(
             f"notifications/{notification.language}/{notification.stage}.txt", context
         ).strip()
     title, _, body = text.partition("\n")
     return title.strip(), body.strip()
+
+
+def offer_kind_for_customer(offer: Offer) -> str:
+    """What the offer is, in the customer's words (the formula's name is for the desk)."""
+    if offer.kind == ActionKind.FARE_FORMULA:
+        return gettext("Compensation for the late delivery")
+    return offer.get_kind_display()
 
 
 def offer_link_mint(notification) -> str:
