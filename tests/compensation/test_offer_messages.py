@@ -75,7 +75,7 @@ def test_the_issue_message_in_english(standard_terms, client):
     title, body = offer_message(email)
     assert title == "Our apology for your late parcel: ₩3,000"
     assert "Hello Kim, we are sorry your parcel TNMSGenboth is late." in body
-    assert "We offer you fare × days late × rate, capped: ₩3,000." in body
+    assert "We offer you compensation for the late delivery: ₩3,000." in body
     assert "2 days late × ₩3,000 × 50% = ₩3,000, Standard terms" in body
     assert f"Accept or decline by {offer.expires_at:%Y-%m-%d}: {LINK_MARK}" in body
 
