@@ -59,7 +59,7 @@ def ticket_message(notification) -> tuple[str, str]:
     """Title and body of a ticket notification; the link is left as {ticket_link}."""
     ticket = Ticket.objects.select_related("customer", "shipment").get(pk=notification.subject_id)
     reply = ""
-    if notification.stage == "agent_replied":
+    if notification.stage in ("agent_replied", "replied_resolved"):
         message = ticket.messages.filter(pk=_int(notification.dedupe_key.rsplit(":", 1)[-1]))
         reply = message.values_list("body", flat=True).first() or ""
     context = {

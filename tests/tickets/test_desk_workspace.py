@@ -388,7 +388,10 @@ def test_send_and_resolve(client, agent, late_ticket):
     late_ticket.refresh_from_db()
     assert late_ticket.status == TicketStatus.RESOLVED
     assert Message.objects.get(ticket=late_ticket).body == "Delivered today."
-    assert _notified(late_ticket) == {"agent_replied", "status_resolved"}
+    # One message to the customer: the reply and the resolution together.
+    assert _notified(late_ticket) == {"replied_resolved"}
+    sent = Notification.objects.filter(subject_type="ticket", subject_id=late_ticket.pk)
+    assert sent.count() == 1
 
 
 def test_empty_reply_is_refused_with_the_services_message(client, agent, late_ticket):

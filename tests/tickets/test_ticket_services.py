@@ -402,3 +402,33 @@ def test_link_reissue_on_a_closed_ticket_gives_the_new_link_a_fresh_expiry(agent
     assert reopened_link is not None
     days = settings.DELAYDESK["TICKET_LINK_DAYS_AFTER_CLOSE"]
     assert reopened_link.token_expires_at > timezone.now() + timedelta(days=days - 1)
+
+
+def test_reply_and_resolve_sends_one_message_with_the_reply(agent, mailoutbox, settings):
+    from apps.notifications.models import Notification
+    from apps.notifications.services import notifications_dispatch_due
+    from apps.tickets.services import ticket_reply_and_resolve
+
+    settings.DELAYDESK = {**settings.DELAYDESK, "QUIET_HOURS": "00:00-00:00"}
+    ticket = TicketFactory(status=TicketStatus.OPEN, language="en", customer__channel="email")
+    ticket_reply_and_resolve(ticket=ticket, body="It was delivered this morning.", actor=agent)
+
+    ticket.refresh_from_db()
+    assert ticket.status == TicketStatus.RESOLVED and ticket.first_responded_at
+    (notification,) = Notification.objects.filter(subject_type="ticket", subject_id=ticket.pk)
+    assert notification.stage == "replied_resolved"
+    notifications_dispatch_due()
+    (mail,) = mailoutbox
+    assert mail.subject == f"Your request {ticket.reference} is resolved"
+    assert "It was delivered this morning." in mail.body
+    assert "/t/" in mail.body and "{ticket_link}" not in mail.body
+
+
+def test_reply_and_resolve_is_both_or_neither(agent):
+    from apps.tickets.services import ticket_reply_and_resolve
+
+    now = timezone.now()
+    ticket = TicketFactory(status=TicketStatus.CLOSED, resolved_at=now, closed_at=now)
+    with pytest.raises(ApplicationError):
+        ticket_reply_and_resolve(ticket=ticket, body="Too late.", actor=agent)
+    assert not ticket.messages.exists()

@@ -17,6 +17,7 @@ from apps.tickets.services.ticket import (
     ticket_links_revoke,
     ticket_open,
     ticket_reply,
+    ticket_reply_and_resolve,
     ticket_set_priority,
     ticket_transition,
 )
@@ -36,6 +37,7 @@ __all__ = [
     "ticket_links_revoke",
     "ticket_open",
     "ticket_reply",
+    "ticket_reply_and_resolve",
     "ticket_set_priority",
     "ticket_transition",
 ]

@@ -187,13 +187,14 @@ def ticket_reply(
     author_kind: str,
     author=None,
     is_internal: bool = False,
+    tell: bool = True,
     now: datetime | None = None,
 ) -> Message:
     """Add a message. An agent's first public reply stops the first-response clock.
 
     A customer's reply to a ticket waiting on them moves it back to open; to a resolved one it
     reopens it (within REOPEN_DAYS); a closed ticket takes no more replies. The customer hears
-    of every public agent reply.
+    of every public agent reply (`tell=False`: the caller sends one message for several steps).
     """
     body = body.strip()
     if not body:
@@ -247,8 +248,26 @@ def ticket_reply(
             locked = ticket_transition(
                 ticket=locked, to_status=TicketStatus.OPEN, actor=author, now=now, quiet=True
             )
-        ticket_tell(ticket=locked, stage="agent_replied", occurrence=str(message.pk), now=now)
+        if tell:
+            ticket_tell(ticket=locked, stage="agent_replied", occurrence=str(message.pk), now=now)
     return message
+
+
+@transaction.atomic
+def ticket_reply_and_resolve(
+    *, ticket: Ticket, body: str, actor, now: datetime | None = None
+) -> Ticket:
+    """An agent's public reply that resolves the ticket: both or neither, and one message to
+    the customer carrying the reply and the news that the request is resolved."""
+    now = now or timezone.now()
+    message = ticket_reply(
+        ticket=ticket, body=body, author_kind=MessageAuthor.AGENT, author=actor, tell=False, now=now
+    )
+    locked = ticket_transition(
+        ticket=ticket, to_status=TicketStatus.RESOLVED, actor=actor, quiet=True, now=now
+    )
+    ticket_tell(ticket=locked, stage="replied_resolved", occurrence=str(message.pk), now=now)
+    return locked
 
 
 @transaction.atomic
