@@ -224,8 +224,16 @@ GRANTED_OFFER_STATUSES = ("issued", "accepted")
 
 class Offer(models.Model):
     shipment = models.ForeignKey(Shipment, on_delete=models.PROTECT, related_name="offers")
+    # The nullable foreign keys are indexed where set only (Meta.indexes): the engine's offers
+    # have no proposer, most no decider yet and often no ticket, and a lookup by one of them
+    # (`ticket_id = 7`) reads the partial index all the same.
     ticket = models.ForeignKey(
-        Ticket, on_delete=models.SET_NULL, null=True, blank=True, related_name="offers"
+        Ticket,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="offers",
+        db_index=False,
     )
     rule = models.ForeignKey(
         CompensationRule, on_delete=models.PROTECT, null=True, blank=True, related_name="offers"
@@ -234,8 +242,11 @@ class Offer(models.Model):
     budget = models.ForeignKey(
         Budget, on_delete=models.PROTECT, null=True, blank=True, related_name="offers"
     )
-    stacking_group = models.SlugField(max_length=40, default="delay")
-    choice_group = models.SlugField(max_length=40, blank=True)
+    # No index of their own (a SlugField's default, with a second one for LIKE): no query
+    # filters on them alone; offer_one_live_per_promise covers (shipment, stacking_group), and
+    # each index is one more write per offer when thousands are proposed at once.
+    stacking_group = models.SlugField(max_length=40, default="delay", db_index=False)
+    choice_group = models.SlugField(max_length=40, blank=True, db_index=False)
     kind = models.CharField(max_length=20, choices=ActionKind.choices)
     currency = models.CharField(max_length=3, choices=Currency.choices, default=Currency.KRW)
     amount = MoneyField()
@@ -255,6 +266,7 @@ class Offer(models.Model):
         null=True,
         blank=True,
         related_name="proposed_offers",
+        db_index=False,
     )
     manual_reason = models.CharField(max_length=300, blank=True)
     decided_by = models.ForeignKey(
@@ -263,6 +275,7 @@ class Offer(models.Model):
         null=True,
         blank=True,
         related_name="decided_offers",
+        db_index=False,
     )
     decided_at = models.DateTimeField(null=True, blank=True)
     decision_reason = models.CharField(max_length=300, blank=True)
@@ -284,6 +297,19 @@ class Offer(models.Model):
                 fields=["created_at", "id"],
                 name="offer_awaiting_approval_idx",
                 condition=Q(status="proposed"),
+            ),
+            models.Index(
+                fields=["ticket"], name="offer_ticket_idx", condition=Q(ticket__isnull=False)
+            ),
+            models.Index(
+                fields=["proposed_by"],
+                name="offer_proposed_by_idx",
+                condition=Q(proposed_by__isnull=False),
+            ),
+            models.Index(
+                fields=["decided_by"],
+                name="offer_decided_by_idx",
+                condition=Q(decided_by__isnull=False),
             ),
         ]
         constraints = [
@@ -336,9 +362,13 @@ class Voucher(models.Model):
 class OfferEvent(models.Model):
     """Append-only audit of an offer: proposal, approval, rejection, issue, answer, expiry."""
 
-    offer = models.ForeignKey(Offer, on_delete=models.CASCADE, related_name="events")
+    # Indexed by (offer, created_at) below, which serves lookups by offer as well.
+    offer = models.ForeignKey(
+        Offer, on_delete=models.CASCADE, related_name="events", db_index=False
+    )
+    # Indexed where set only (Meta.indexes): the engine's own steps have no actor.
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, db_index=False
     )
     from_status = models.CharField(max_length=12, blank=True)
     to_status = models.CharField(max_length=12)
@@ -347,7 +377,12 @@ class OfferEvent(models.Model):
 
     class Meta:
         ordering = ["created_at", "id"]
-        indexes = [models.Index(fields=["offer", "created_at"])]
+        indexes = [
+            models.Index(fields=["offer", "created_at"]),
+            models.Index(
+                fields=["actor"], name="offer_event_actor_idx", condition=Q(actor__isnull=False)
+            ),
+        ]
 
     def __str__(self):
         return f"{self.offer_id}: {self.from_status or '—'} → {self.to_status}"

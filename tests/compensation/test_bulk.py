@@ -1,10 +1,12 @@
 from datetime import timedelta
 from decimal import Decimal
 
+import pytest
 from django.utils import timezone
 
 from apps.compensation import bulk, services
 from apps.compensation.models import ActionKind, Budget, Offer, OfferEvent, OfferStatus
+from apps.shipments.models import Shipment
 from tests.factories import (
     BudgetFactory,
     CompensationRuleFactory,
@@ -85,28 +87,71 @@ def _written():
             "offer__shipment_id", "offer__stacking_group", "from_status", "to_status", "note"
         )
     )
-    budget = Budget.objects.values_list("reserved", "spent").get()
-    return offers, events, budget
+    budgets = list(Budget.objects.order_by("pk").values_list("reserved", "spent"))
+    return offers, events, budgets
 
 
-def test_the_fast_path_writes_what_the_service_writes(db, django_capture_on_commit_callbacks):
+def _queued(monkeypatch, callbacks_context):
+    """Run the on-commit callbacks; the (shipment, group) of each offer queued for issue."""
+    queued = []
+    monkeypatch.setattr(services, "_enqueue_issue", queued.extend)
+    callbacks_context()
+    return sorted(Offer.objects.filter(pk__in=queued).values_list("shipment_id", "stacking_group"))
+
+
+@pytest.mark.parametrize("carrier_budget", [False, True], ids=["general", "carrier-first"])
+def test_in_bulk_the_same_rows_as_one_shipment_at_a_time(
+    db, monkeypatch, django_capture_on_commit_callbacks, carrier_budget
+):
+    """The bulk path (COPY on PostgreSQL, bulk_create elsewhere) writes what offers_propose
+    writes for each shipment in turn: offers, explanations, budget reservations (the carrier's
+    own budget first, then the general one), events, and the offers queued for issue."""
     _rules()
     BudgetFactory(amount=Decimal("20000"))  # runs out part of the way: some stay unreserved
     ids = _delays()
+    if carrier_budget:
+        BudgetFactory(amount=Decimal("3000"), carrier=Shipment.objects.get(pk=ids[0]).carrier)
 
-    with django_capture_on_commit_callbacks() as service_callbacks:
-        stored = services.offers_propose_bulk(shipment_ids=ids, now=NOW, batch=5)
+    def one_at_a_time():
+        with django_capture_on_commit_callbacks(execute=True):
+            return sum(
+                len(services.offers_propose(shipment=Shipment(pk=pk), now=NOW)) for pk in ids
+            )
+
+    def in_bulk():
+        with django_capture_on_commit_callbacks(execute=True):
+            return services.offers_propose_bulk(shipment_ids=reversed(ids), now=NOW, batch=5)
+
+    stored = []
+    queued_one = _queued(monkeypatch, lambda: stored.append(one_at_a_time()))
     expected = _written()
     Offer.objects.filter(rule__isnull=False).delete()
     Budget.objects.update(reserved=0, spent=0)
-    with django_capture_on_commit_callbacks() as fast_callbacks:
-        assert bulk.offers_propose_bulk(shipment_ids=ids, now=NOW, batch=5) == stored
+    queued_bulk = _queued(monkeypatch, lambda: stored.append(in_bulk()))
 
-    assert stored > 10
+    assert stored[0] > 10
+    assert stored[1] == stored[0]
     assert _written() == expected
     statuses = set(Offer.objects.values_list("status", flat=True))
     assert {OfferStatus.APPROVED, OfferStatus.PROPOSED} <= statuses
-    assert len(fast_callbacks) == len(service_callbacks)
+    assert queued_bulk == queued_one
+    assert queued_one == sorted(
+        Offer.objects.filter(status=OfferStatus.APPROVED, rule__isnull=False).values_list(
+            "shipment_id", "stacking_group"
+        )
+    )
+
+
+def test_bulk_again_proposes_nothing_new(db):
+    _rules()
+    BudgetFactory(amount=Decimal("1000000"))
+    ids = _delays()
+    first = bulk.offers_propose_bulk(shipment_ids=ids, now=NOW, batch=4)
+
+    assert first > 10
+    assert bulk.offers_propose_bulk(shipment_ids=ids, now=NOW) == 0
+    proposed = OfferEvent.objects.filter(to_status=OfferStatus.PROPOSED, offer__rule__isnull=False)
+    assert proposed.count() == first
 
 
 def test_explanations_are_worded_once_per_set_of_numbers(db):
