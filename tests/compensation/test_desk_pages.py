@@ -9,10 +9,11 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from apps.compensation.models import OfferStatus
+from apps.compensation.models import Offer, OfferStatus
 from tests.factories import (
     BudgetFactory,
     CarrierFactory,
+    CompensationRuleFactory,
     OfferFactory,
     ShipmentFactory,
     TicketFactory,
@@ -39,9 +40,35 @@ def _proposed(n, *, proposer=None, budget=None):
     return offers
 
 
-@pytest.mark.parametrize("count", [10, 60])
-def test_queue_query_count_does_not_grow(client, manager, django_assert_max_num_queries, count):
-    _proposed(count, budget=BudgetFactory())
+def _many_proposed(n, *, agent):
+    """n proposals over 10 tickets (distinct stacking groups), half by the rules, half by an
+    agent, with rules and two budgets: every relation a row shows."""
+    budgets = [BudgetFactory(), BudgetFactory(carrier=CarrierFactory())]
+    rule = CompensationRuleFactory()
+    tickets = [TicketFactory() for _ in range(10)]
+    Offer.objects.bulk_create(
+        Offer(
+            shipment_id=tickets[i % 10].shipment_id,
+            ticket=tickets[i % 10],
+            stacking_group=f"g{i}",
+            kind="fixed_coupon",
+            amount=Decimal("12000"),
+            budget=budgets[i % 2],
+            rule=None if i % 2 else rule,
+            rule_version=None if i % 2 else 1,
+            proposed_by=agent if i % 2 else None,
+            manual_reason="Customer waited a week" if i % 2 else "",
+            explanation=f"<script>alert({i})</script> goodwill",
+        )
+        for i in range(n)
+    )
+
+
+@pytest.mark.parametrize("count", [10, 500])
+def test_queue_query_count_does_not_grow(
+    client, manager, agent, django_assert_max_num_queries, count
+):
+    _many_proposed(count, agent=agent)
     client.force_login(manager)
     with django_assert_max_num_queries(9):
         response = client.get(APPROVALS)
