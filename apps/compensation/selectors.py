@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
-from django.db.models import Count, F, Q, QuerySet, Sum
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Sum
 from django.utils import timezone
 
 from apps.compensation.models import GRANTED_OFFER_STATUSES, Offer, OfferStatus
@@ -23,8 +23,20 @@ CUSTOMER_STATUSES = (
 )
 
 
+def customer_offers_exist():
+    """A flag for the ticket's own query: does the ticket have offers its customer may see?"""
+    return Exists(
+        Offer.objects.filter(
+            ticket=OuterRef("pk"), status__in=CUSTOMER_STATUSES, issued_at__isnull=False
+        )
+    )
+
+
 def offers_for_customer(*, ticket: Ticket) -> list[Offer]:
-    """The offers on a customer's ticket page, open ones first; one query."""
+    """The offers on a customer's ticket page, open ones first; one query (none when the
+    ticket was read with `customer_offers_exist()` as `has_offers` and has none)."""
+    if getattr(ticket, "has_offers", True) is False:
+        return []
     offers = list(
         Offer.objects.filter(ticket=ticket, status__in=CUSTOMER_STATUSES, issued_at__isnull=False)
         .select_related("voucher")

@@ -39,14 +39,15 @@ def _tickets_for_token(token: str) -> QuerySet[Ticket] | None:
     )
 
 
-def ticket_get_for_token(*, token: str) -> Ticket | None:
+def ticket_get_for_token(*, token: str, flags: dict | None = None) -> Ticket | None:
     """The ticket a customer link opens, or None if the token is wrong, revoked or expired.
 
     Fetches the ticket with its shipment, carrier and customer, and its public messages only:
     internal notes never leave this selector for a customer page. Each public message gets
     `public_attachments` and the ticket `delivery_change_list` (latest first); both are fetched
     only when the ticket has any (flags on the ticket's row), so a ticket with neither costs
-    two queries and one with both four, whatever the number of messages.
+    two queries and one with both four, whatever the number of messages. `flags` adds more
+    such annotations from the page's other sections (name → expression on the ticket row).
     """
     tickets = _tickets_for_token(token)
     if tickets is None:
@@ -57,6 +58,7 @@ def ticket_get_for_token(*, token: str) -> Ticket | None:
     ticket = (
         tickets.select_related("customer", "shipment__carrier")
         .annotate(
+            **(flags or {}),
             has_public_files=Exists(public_files),
             has_delivery_changes=Exists(
                 DeliveryChangeRequest.objects.filter(ticket=OuterRef("pk"))

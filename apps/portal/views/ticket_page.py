@@ -17,7 +17,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from apps.compensation.errors import OfferExpired
-from apps.compensation.selectors import offers_for_customer
+from apps.compensation.selectors import customer_offers_exist, offers_for_customer
 from apps.compensation.services import offer_accept, offer_decline
 from apps.core.errors import ApplicationError
 from apps.core.masking import mask_email, mask_name
@@ -39,6 +39,11 @@ from apps.tickets.services import (
     ticket_reply,
     ticket_transition,
 )
+
+
+def _ticket(token: str):
+    """The ticket behind the link, flagged with whether it has offers to show."""
+    return ticket_get_for_token(token=token, flags={"has_offers": customer_offers_exist()})
 
 
 @dataclass(frozen=True)
@@ -120,7 +125,7 @@ def _page(
 
 def _done(request, token: str, notice: str):
     # Read again: the write changed the status, the messages or the requests shown.
-    ticket = ticket_get_for_token(token=token)
+    ticket = _ticket(token)
     if ticket is None:
         return link_missing(request)
     return _page(request, ticket, token, notice=notice)
@@ -129,7 +134,7 @@ def _done(request, token: str, notice: str):
 @never_cache
 @require_GET
 def detail(request, token: str):
-    ticket = ticket_get_for_token(token=token)
+    ticket = _ticket(token)
     if ticket is None:
         return link_missing(request)
     return _page(request, ticket, token)
@@ -139,7 +144,7 @@ def detail(request, token: str):
 @require_POST
 def reply(request, token: str):
     """A message with its files: every file checked first, then both written together."""
-    ticket = ticket_get_for_token(token=token)
+    ticket = _ticket(token)
     if ticket is None:
         return link_missing(request)
     form = ReplyForm(request.POST, request.FILES)
@@ -163,7 +168,7 @@ def reply(request, token: str):
 @never_cache
 @require_POST
 def delivery_change(request, token: str):
-    ticket = ticket_get_for_token(token=token)
+    ticket = _ticket(token)
     if ticket is None:
         return link_missing(request)
     form = DeliveryChangeForm(request.POST)
@@ -194,7 +199,7 @@ def delivery_change(request, token: str):
 @never_cache
 @require_POST
 def reopen(request, token: str):
-    ticket = ticket_get_for_token(token=token)
+    ticket = _ticket(token)
     if ticket is None:
         return link_missing(request)
     try:
@@ -216,7 +221,7 @@ def reopen(request, token: str):
 @require_POST
 def offer_answer(request, token: str, offer_id: int, answer: str):
     """The customer accepts or declines an offer made on this ticket (and only this ticket)."""
-    ticket = ticket_get_for_token(token=token)
+    ticket = _ticket(token)
     if ticket is None:
         return link_missing(request)
     service = offer_accept if answer == "accept" else offer_decline
@@ -256,7 +261,7 @@ def _reopen_closed_text() -> str:
 def language(request, token: str):
     """Switch the page's language in place: Django's set_language would redirect to `next`,
     which here would put the token in a Location header."""
-    ticket = ticket_get_for_token(token=token)
+    ticket = _ticket(token)
     if ticket is None:
         return link_missing(request)
     code = request.POST.get("language", "")
