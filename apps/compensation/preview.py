@@ -25,7 +25,7 @@ from apps.compensation.models import (
     CompensationRule,
     Offer,
 )
-from apps.compensation.services import rules_in_force
+from apps.compensation.services import SHIPMENT_FACT_FIELDS, rules_in_force
 from apps.shipments.models import REASON_FAULT, Carrier, Fault, Shipment
 
 ZERO = Decimal(0)
@@ -34,20 +34,9 @@ CHUNK = 5000
 # Actions whose amount is computed from the shipping fee.
 FEE_ACTIONS = {ActionKind.FARE_FORMULA, ActionKind.SHIPPING_REFUND, ActionKind.FREE_SHIPPING}
 
-DELAY_FIELDS = (
-    "pk",
-    "carrier_id",
-    "currency",
-    "service_level",
-    "promise_type",
-    "delay_reason",
-    "delay_hours",
-    "delay_business_days",
-    "shipping_fee",
-    "order_value",
-    "customer_id",
-    "detected_at",
-)
+# The facts the engine reads (as the services load them), with the detection time in place of
+# the customer's language: a preview words no explanation.
+DELAY_FIELDS = (*SHIPMENT_FACT_FIELDS[:-1], "detected_at")
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,11 +1,9 @@
 """Parallel approvals and proposals on PostgreSQL: row locks and the budget's conditional UPDATE."""
 
-import threading
 from collections import Counter
 from decimal import Decimal
 
 import pytest
-from django.db import connection
 
 from apps.compensation.errors import BudgetExhausted, OfferTransitionRefused
 from apps.compensation.models import Budget, Offer, OfferStatus, Voucher
@@ -16,32 +14,10 @@ from apps.compensation.services import (
     offers_propose,
 )
 from tests.compensation.test_services import late_shipment, wide_budget
+from tests.concurrency import together
 from tests.factories import CompensationRuleFactory, OfferFactory
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-
-def together(calls) -> tuple[list, list]:
-    """Run each call in its own thread (and connection), all released at the same moment."""
-    start = threading.Barrier(len(calls))
-    results, errors = [], []
-
-    def run(call):
-        try:
-            start.wait()
-            results.append(call())
-        except Exception as exc:  # the test sorts what was refused
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(call,)) for call in calls]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not any(thread.is_alive() for thread in threads)
-    return results, errors
 
 
 def test_twenty_approvals_of_one_offer_approve_it_once(agent, manager):

@@ -1,9 +1,6 @@
 """Parallel submits of one survey link and parallel resolution hooks, on PostgreSQL."""
 
-import threading
-
 import pytest
-from django.db import connection
 from django.utils import timezone
 
 from apps.feedback.errors import SurveyAlreadyAnswered
@@ -11,6 +8,7 @@ from apps.feedback.models import FollowUp, Survey, SurveyResponse
 from apps.feedback.services import survey_add_details, survey_answer, survey_schedule
 from apps.notifications.models import Notification
 from apps.tickets.models import TicketStatus
+from tests.concurrency import together
 from tests.factories import SurveyFactory, TicketFactory
 
 pytestmark = [
@@ -18,29 +16,6 @@ pytestmark = [
     pytest.mark.django_db(transaction=True),
     pytest.mark.usefixtures("survey_settings"),
 ]
-
-
-def together(calls) -> tuple[list, list]:
-    """Run each call in its own thread (and connection), all released at the same moment."""
-    start = threading.Barrier(len(calls))
-    results, errors = [], []
-
-    def run(call):
-        try:
-            start.wait()
-            results.append(call())
-        except Exception as exc:  # the test sorts what was refused
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(call,)) for call in calls]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not any(thread.is_alive() for thread in threads)
-    return results, errors
 
 
 def test_twelve_parallel_submits_store_one_response(manager):
