@@ -3,7 +3,7 @@ a constant query count, history stays read-only and the carrier webhook secret n
 
 import base64
 from contextlib import nullcontext
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
@@ -22,7 +22,7 @@ from apps.compensation.models import (
     OfferStatus,
     Voucher,
 )
-from apps.feedback.models import FollowUp, Survey, SurveyResponse
+from apps.feedback.models import FollowUp, Survey, SurveyResponse, WeeklyReportRun
 from apps.notifications.models import Notification
 from apps.shipments.models import (
     Carrier,
@@ -142,6 +142,7 @@ def _one_of_each(*, customer):
     )
     SurveyResponse.objects.create(survey=survey, csat=2, nps=5, comment="Too slow")
     FollowUp.objects.create(survey=survey, ticket=ticket, reason="low_csat")
+    WeeklyReportRun.objects.create(week_ending=date(2026, 11, 22), recipients=2)
     answered_nothing = TicketFactory(customer=customer, shipment=shipment)
     Survey.objects.create(
         ticket=answered_nothing,

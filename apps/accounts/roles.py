@@ -54,6 +54,7 @@ MANAGER_PERMISSIONS = AGENT_PERMISSIONS | {
     # Low survey scores open follow-ups that managers take and close.
     "feedback.view_followup",
     "feedback.change_followup",
+    "feedback.view_weeklyreportrun",
     "feedback.view_dashboard",
     "accounts.view_user",
     "shipments.view_webhookdelivery",

@@ -10,7 +10,13 @@ from apps.accounts.roles import MANAGERS
 from apps.core.admin import ReadOnlyAdminMixin
 from apps.core.errors import ApplicationError
 from apps.core.money import money_format
-from apps.feedback.models import FollowUp, FollowUpStatus, Survey, SurveyResponse
+from apps.feedback.models import (
+    FollowUp,
+    FollowUpStatus,
+    Survey,
+    SurveyResponse,
+    WeeklyReportRun,
+)
 from apps.feedback.selectors import compensation_given, followup_list
 from apps.feedback.services import followup_update, followups_assign
 
@@ -257,3 +263,11 @@ class FollowUpAdmin(admin.ModelAdmin):
         if agent is None:
             return "—"
         return agent.get_full_name() or agent.get_username()
+
+
+@admin.register(WeeklyReportRun)
+class WeeklyReportRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """When each week's scheduled report went out, and to how many managers."""
+
+    list_display = ("week_ending", "sent_at", "recipients")
+    date_hierarchy = "week_ending"

@@ -135,3 +135,17 @@ class FollowUp(models.Model):
 
     def __str__(self):
         return f"Follow-up on {self.ticket_id} ({self.status})"
+
+
+class WeeklyReportRun(models.Model):
+    """One row per week the scheduled report went out: a re-delivered task sends nothing twice."""
+
+    week_ending = models.DateField(unique=True)
+    recipients = models.PositiveIntegerField(default=0)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-week_ending"]
+
+    def __str__(self):
+        return f"Weekly report to {self.week_ending}"

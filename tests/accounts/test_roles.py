@@ -49,6 +49,7 @@ EXPECTED_MANAGER_PERMISSIONS = EXPECTED_AGENT_PERMISSIONS | {
     "compensation.export_compensation",
     "feedback.view_followup",
     "feedback.change_followup",
+    "feedback.view_weeklyreportrun",
     "feedback.view_dashboard",
     "accounts.view_user",
     "shipments.view_webhookdelivery",

@@ -108,6 +108,13 @@ def test_task_mails_the_last_seven_whole_days(manager, known):
     assert mail.outbox[0].to == ["carol@delaydesk.example"]
 
 
+def test_task_delivered_twice_mails_once(manager, known):
+    # The broker delivers at least once: a second run for the same week sends nothing.
+    assert weekly_report_task() == 1
+    assert weekly_report_task() == 0
+    assert len(mail.outbox) == 1
+
+
 def test_weekly_period_ends_on_the_day_given():
     period = weekly_period(date(2025, 3, 9))
 

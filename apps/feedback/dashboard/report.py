@@ -12,6 +12,7 @@ from datetime import date, timedelta
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import EmailMultiAlternatives, get_connection
+from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -27,6 +28,7 @@ from apps.feedback.dashboard.figures import (
 )
 from apps.feedback.dashboard.period import Period
 from apps.feedback.dashboard.selectors import dashboard_reads
+from apps.feedback.models import WeeklyReportRun
 
 REPORT_DAYS = 7
 
@@ -98,8 +100,20 @@ def weekly_report(*, recipients: list[str] | None = None, week_ending: date | No
 
 
 def weekly_report_task() -> int:
-    """Scheduled weekly (django-q2): the last 7 whole days to every active manager."""
-    return len(weekly_report().recipients)
+    """Scheduled weekly (django-q2): the last 7 whole days to every active manager, once per
+    week — the broker delivers at least once, so a week already sent is skipped."""
+    period = weekly_period()
+    with transaction.atomic():
+        run, _created = WeeklyReportRun.objects.select_for_update().get_or_create(
+            week_ending=period.end
+        )
+        if run.sent_at is not None:
+            return 0
+        sent = weekly_report(week_ending=period.end)
+        run.recipients = len(sent.recipients)
+        run.sent_at = timezone.now()
+        run.save(update_fields=["recipients", "sent_at"])
+    return run.recipients
 
 
 def report_render(source: Source) -> tuple[str, str, str]:
