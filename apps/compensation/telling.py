@@ -11,9 +11,8 @@ from django.utils.translation import gettext
 from apps.compensation.models import ActionKind, Offer
 from apps.core.money import money_format
 from apps.core.names import given_name
-from apps.notifications.models import NotificationChannel
+from apps.notifications.channels import customer_channels
 from apps.notifications.services import LINK_MARK, Draft, notifications_queue
-from apps.shipments.models import Channel
 from apps.tickets.telling import ticket_link_new
 
 
@@ -21,13 +20,6 @@ def offer_tell(*, offer: Offer, stage: str, now=None) -> int:
     """Queue `stage` (offer_issued, offer_accepted, offer_declined, offer_expired) once."""
     ticket = offer.ticket
     customer = ticket.customer
-    channels = []
-    if customer.email and customer.channel in (Channel.EMAIL, Channel.BOTH):
-        channels.append((NotificationChannel.EMAIL, customer.email))
-    if customer.phone and customer.channel in (Channel.SMS, Channel.BOTH):
-        channels.append((NotificationChannel.SMS, customer.phone))
-    if not channels and customer.email:
-        channels.append((NotificationChannel.EMAIL, customer.email))
     drafts = [
         Draft(
             channel=channel,
@@ -39,7 +31,7 @@ def offer_tell(*, offer: Offer, stage: str, now=None) -> int:
             urgent=False,
             time_zone=customer.time_zone,
         )
-        for channel, recipient in channels
+        for channel, recipient in customer_channels(customer)
     ]
     return notifications_queue(drafts=drafts, now=now)
 

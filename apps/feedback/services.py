@@ -29,7 +29,8 @@ from apps.feedback.models import (
     SurveyResponse,
 )
 from apps.feedback.signing import survey_valid_for
-from apps.feedback.telling import customer_channels, followup_tell, survey_tell
+from apps.feedback.telling import followup_tell, survey_tell
+from apps.notifications.channels import customer_channels
 from apps.notifications.quiet_hours import quiet_release
 from apps.tickets.models import Ticket, TicketStatus
 

@@ -15,9 +15,10 @@ from django.utils import translation
 from apps.core.names import given_name
 from apps.feedback.models import FollowUp, Survey
 from apps.feedback.signing import survey_token_make, survey_valid_for
+from apps.notifications.channels import customer_channels
 from apps.notifications.models import NotificationChannel
 from apps.notifications.services import LINK_MARK, Draft, notifications_queue
-from apps.shipments.models import Channel, Customer
+from apps.shipments.models import Customer
 
 SURVEY_SUBJECT = "survey"
 SURVEY_STAGE = "survey_invite"
@@ -26,18 +27,6 @@ FOLLOWUP_SUBJECT = "survey_followup"
 
 def _site(path: str) -> str:
     return settings.DELAYDESK["SITE_URL"].rstrip("/") + path
-
-
-def customer_channels(customer: Customer) -> list[tuple[str, str]]:
-    """(channel, address) pairs the customer chose; email when they chose nothing usable."""
-    channels = []
-    if customer.email and customer.channel in (Channel.EMAIL, Channel.BOTH):
-        channels.append((NotificationChannel.EMAIL, customer.email))
-    if customer.phone and customer.channel in (Channel.SMS, Channel.BOTH):
-        channels.append((NotificationChannel.SMS, customer.phone))
-    if not channels and customer.email:
-        channels.append((NotificationChannel.EMAIL, customer.email))
-    return channels
 
 
 def survey_tell(*, survey: Survey, customer: Customer, now: datetime | None = None) -> int:

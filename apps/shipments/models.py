@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from apps.core.models import TimeStampedModel
 from apps.core.money import Currency, MoneyField
+from apps.notifications.channels import PreferredChannel
 
 
 class ShipmentStatus(models.TextChoices):
@@ -89,10 +90,8 @@ class PromiseType(models.TextChoices):
     NEEDED_BY = "needed_by", _("Needed on a date")
 
 
-class Channel(models.TextChoices):
-    EMAIL = "email", _("Email")
-    SMS = "sms", _("SMS")
-    BOTH = "both", _("Email and SMS")
+# The customer's choice of channel; the rule that applies it is notifications.channels.
+Channel = PreferredChannel
 
 
 def default_stale_after_hours() -> int:

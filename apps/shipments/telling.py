@@ -10,9 +10,9 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from apps.core.names import given_name
-from apps.notifications.models import NotificationChannel
+from apps.notifications.channels import customer_channels
 from apps.notifications.services import Draft, notifications_queue
-from apps.shipments.models import Channel, Customer, Shipment
+from apps.shipments.models import Customer, Shipment
 
 # Action needed or imminent: these go at once, even in quiet hours.
 URGENT_STAGES = frozenset({"out_for_delivery", "attempt_failed", "ready_for_pickup", "exception"})
@@ -53,20 +53,6 @@ def _languages() -> frozenset[str]:
     return _language_codes[1]
 
 
-def _channels(customer) -> list[tuple[str, str]]:
-    wanted = []
-    if customer.channel in (Channel.EMAIL, Channel.BOTH) and customer.email:
-        wanted.append((NotificationChannel.EMAIL, customer.email))
-    if customer.channel in (Channel.SMS, Channel.BOTH) and customer.phone:
-        wanted.append((NotificationChannel.SMS, customer.phone))
-    if not wanted:  # the preferred channel has no address: use whatever we have
-        if customer.email:
-            wanted.append((NotificationChannel.EMAIL, customer.email))
-        elif customer.phone:
-            wanted.append((NotificationChannel.SMS, customer.phone))
-    return wanted
-
-
 def stage_drafts(
     *, customer: Customer | Contact, shipment_id: int, stage: str, occurrence: str = ""
 ) -> list[Draft]:
@@ -86,7 +72,7 @@ def stage_drafts(
             time_zone=time_zone,
             occurrence=occurrence,
         )
-        for channel, recipient in _channels(customer)
+        for channel, recipient in customer_channels(customer)
     ]
 
 

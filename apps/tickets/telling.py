@@ -13,9 +13,9 @@ from django.utils import timezone, translation
 
 from apps.core.names import given_name
 from apps.core.tokens import token_generate, token_hash
+from apps.notifications.channels import customer_channels
 from apps.notifications.models import NotificationChannel
 from apps.notifications.services import Draft, notifications_queue
-from apps.shipments.models import Channel
 from apps.tickets.models import Ticket, TicketDraft, TicketLink
 
 LINK_MARK = "{ticket_link}"
@@ -29,14 +29,7 @@ def ticket_tell(*, ticket: Ticket, stage: str, occurrence: str = "", now=None) -
     """Queue a message about `stage` of this ticket to its customer, once per occurrence."""
     customer = ticket.customer
     drafts = []
-    channels = []
-    if customer.email and customer.channel in (Channel.EMAIL, Channel.BOTH):
-        channels.append((NotificationChannel.EMAIL, customer.email))
-    if customer.phone and customer.channel in (Channel.SMS, Channel.BOTH):
-        channels.append((NotificationChannel.SMS, customer.phone))
-    if not channels and customer.email:
-        channels.append((NotificationChannel.EMAIL, customer.email))
-    for channel, recipient in channels:
+    for channel, recipient in customer_channels(customer):
         drafts.append(
             Draft(
                 channel=channel,
