@@ -15,8 +15,7 @@ from django.utils import translation
 from apps.core.names import given_name
 from apps.feedback.models import FollowUp, Survey
 from apps.feedback.signing import survey_token_make, survey_valid_for
-from apps.notifications.channels import customer_channels
-from apps.notifications.models import NotificationChannel
+from apps.notifications.channels import PreferredChannel, channels_choose, customer_channels
 from apps.notifications.services import LINK_MARK, Draft, notifications_queue
 from apps.shipments.models import Customer
 
@@ -98,10 +97,11 @@ def followup_tell(
                 f"notifications/{language}/followup_opened.txt", context
             ).strip()
         title, _, body = text.partition("\n")
-        drafts.append(
+        # Staff are reached by email: the same rule as customers, with email the chosen channel.
+        drafts.extend(
             Draft(
-                channel=NotificationChannel.EMAIL,
-                recipient=email,
+                channel=channel,
+                recipient=recipient,
                 language=language,
                 stage=f"followup_opened_{manager_id}",
                 subject_type=FOLLOWUP_SUBJECT,
@@ -111,6 +111,9 @@ def followup_tell(
                 time_zone=settings.TIME_ZONE,
                 title=title.strip(),
                 body=body.strip(),
+            )
+            for channel, recipient in channels_choose(
+                preferred=PreferredChannel.EMAIL, email=email, phone=""
             )
         )
     return notifications_queue(drafts=drafts, now=now)
