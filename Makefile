@@ -11,7 +11,7 @@ STAMPS := .make
 help:
 	@echo "make run   - install, migrate, seed demo data, serve on http://127.0.0.1:8000 with the task worker"
 	@echo "make test  - install dev dependencies and run the whole test suite"
-	@echo "make lint  - ruff check"
+	@echo "make lint  - ruff check and the import contracts (lint-imports)"
 	@echo "make lock  - recompile requirements/*.txt from pyproject.toml"
 
 $(BIN)/python:
@@ -40,6 +40,7 @@ chromium:
 
 lint: $(STAMPS)/dev
 	$(BIN)/python -m ruff check .
+	$(BIN)/lint-imports --no-cache
 
 lock: $(STAMPS)/dev
 	$(BIN)/pip-compile --quiet --strip-extras --no-header --no-emit-index-url --no-emit-find-links \
