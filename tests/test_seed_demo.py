@@ -13,8 +13,8 @@ from django.db.models import Count, OuterRef, Q, Subquery, Sum
 
 from apps.accounts.roles import AGENTS, MANAGERS
 from apps.compensation.models import Budget, CompensationRule, Offer, OfferStatus, Preset
+from apps.demo import seed as demo
 from apps.feedback.models import SurveyResponse
-from apps.portal import demo
 from apps.shipments.models import Carrier, Customer, Shipment, TrackingEvent
 from apps.shipments.watch import delays_sweep
 from apps.tickets.models import Ticket, TicketEvent, TicketEventKind, TicketStatus

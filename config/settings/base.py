@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "apps.feedback",
     "apps.portal",
     "apps.api",
+    "apps.demo",
 ]
 
 MIDDLEWARE = [

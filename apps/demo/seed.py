@@ -8,10 +8,11 @@ and only missing ones are written, all in one transaction; a row's children (tra
 conversation, survey) are written only together with it. Secrets (webhook secrets, ticket tokens,
 voucher codes, survey nonces) come from `secrets`: they are the only values that differ.
 
-Like the portal and the admin this is a face, so it composes every app. Tracking histories are
-folded into shipments by the shipments service that ingestion uses (`history_apply`), event by
-event at the time each arrived, with the promise watch's flags (`delay_mark`) in between, so
-status, delay flag, reason and size follow the same rules as live data. Tickets are opened and
+Like the portal and the API this is a face (its own app, `apps.demo`), so it composes every
+app. Tracking histories are folded into shipments by the shipments service that ingestion uses
+(`history_apply`), event by event at the time each arrived, with the promise watch's flags
+(`delay_mark`) in between, so status, delay flag, reason and size follow the same rules as live
+data. Tickets are opened and
 moved by the ticket services, so SLA clocks and timelines are right. Compensation and surveys have
 no services yet: their rows are written here directly, keeping the models' invariants.
 """

@@ -4,7 +4,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.urls import reverse
 
-from apps.portal.demo import DEMO_PASSWORDS, DEMO_USERS, demo_seed
+from apps.demo.seed import DEMO_PASSWORDS, DEMO_USERS, demo_seed
 
 ROLE_DUTIES = {
     "agent": "answers tickets, proposes compensation",
