@@ -131,16 +131,25 @@ def test_the_hook_called_twice_makes_one_survey():
     assert Survey.objects.count() == 1
 
 
-def test_no_survey_for_a_ticket_not_resolved_or_a_customer_we_cannot_write_to():
+def test_no_survey_for_a_ticket_not_resolved_or_not_there():
     open_ticket = _open_ticket()
-    # Only a phone, but they chose email: the outbox has nowhere to send (as for ticket news).
-    unreachable = _open_ticket(email="", channel=Channel.EMAIL)
-    ticket_transition(ticket=unreachable, to_status=TicketStatus.RESOLVED, now=NOON)
 
     assert survey_schedule(ticket_id=open_ticket.pk) is None
-    assert survey_schedule(ticket_id=unreachable.pk) is None
     assert survey_schedule(ticket_id=999_999) is None
     assert not Survey.objects.exists()
+
+
+def test_a_customer_who_chose_email_but_has_only_a_phone_is_invited_by_sms(
+    django_capture_on_commit_callbacks,
+):
+    # The one channel rule (as for ticket news): no address on the chosen channel, so the other.
+    ticket = _open_ticket(email="", channel=Channel.EMAIL)
+    _resolve(ticket, NOON, django_capture_on_commit_callbacks)
+
+    assert surveys_send_due(now=NOON + timedelta(hours=1)) == 1
+
+    row = Notification.objects.get(subject_type="survey")
+    assert (row.channel, row.recipient) == ("sms", ticket.customer.phone)
 
 
 def test_the_invitation_goes_in_the_customers_language_and_channels(

@@ -9,6 +9,8 @@ from django.utils import timezone
 from zeal import zeal_ignore
 
 from apps.core.errors import ApplicationError, InvalidTransition
+from apps.notifications.models import Notification
+from apps.notifications.services import notifications_dispatch_due
 from apps.tickets.models import (
     TICKET_TRANSITIONS,
     Message,
@@ -25,6 +27,7 @@ from apps.tickets.services import (
     ticket_link_reissue,
     ticket_open,
     ticket_reply,
+    ticket_reply_and_resolve,
     ticket_transition,
 )
 from tests.factories import ShipmentFactory, TicketFactory
@@ -405,10 +408,6 @@ def test_link_reissue_on_a_closed_ticket_gives_the_new_link_a_fresh_expiry(agent
 
 
 def test_reply_and_resolve_sends_one_message_with_the_reply(agent, mailoutbox, settings):
-    from apps.notifications.models import Notification
-    from apps.notifications.services import notifications_dispatch_due
-    from apps.tickets.services import ticket_reply_and_resolve
-
     settings.DELAYDESK = {**settings.DELAYDESK, "QUIET_HOURS": "00:00-00:00"}
     ticket = TicketFactory(status=TicketStatus.OPEN, language="en", customer__channel="email")
     ticket_reply_and_resolve(ticket=ticket, body="It was delivered this morning.", actor=agent)
@@ -425,8 +424,6 @@ def test_reply_and_resolve_sends_one_message_with_the_reply(agent, mailoutbox, s
 
 
 def test_reply_and_resolve_is_both_or_neither(agent):
-    from apps.tickets.services import ticket_reply_and_resolve
-
     now = timezone.now()
     ticket = TicketFactory(status=TicketStatus.CLOSED, resolved_at=now, closed_at=now)
     with pytest.raises(ApplicationError):

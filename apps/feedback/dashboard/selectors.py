@@ -9,14 +9,14 @@ filter reaches each table through its shipment.
 from contextlib import contextmanager
 
 from django.contrib.auth import get_user_model
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Avg, Count, Exists, F, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce, TruncDate
 
 from apps.compensation.models import Budget, Offer, OfferStatus
-from apps.feedback.dashboard.median import Median
 from apps.feedback.dashboard.period import Period
 from apps.feedback.models import SurveyResponse
+from apps.feedback.sql import median, transaction_jit_off
 from apps.notifications.models import Notification, NotificationStatus
 from apps.shipments.models import Shipment
 from apps.tickets.models import Ticket
@@ -29,16 +29,14 @@ NO_COMPENSATION = "none"
 
 @contextmanager
 def dashboard_reads():
-    """Run the dashboard's queries with PostgreSQL's JIT compiler off.
+    """Run the dashboard's queries in one transaction with PostgreSQL's JIT compiler off.
 
     The grouped queries over a million shipments cost enough for the planner to JIT-compile
-    them, and compiling took 3 s for a query that runs in 0.2 s (bench/dashboard.py). SET LOCAL
-    keeps the change to this transaction.
+    them, and compiling took 3 s for a query that runs in 0.2 s (bench/dashboard.py); see
+    `transaction_jit_off`.
     """
     with transaction.atomic():
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute("SET LOCAL jit = off")
+        transaction_jit_off()
         yield
 
 
@@ -231,7 +229,7 @@ def agents_resolution(period: Period, *, assignee=None) -> list[dict]:
         .annotate(
             resolved=Count("pk"),
             mean_resolution=Avg(duration),
-            median_resolution=Median(duration),
+            median_resolution=median(duration),
             resolution_kept=Count("pk", filter=RESOLUTION_KEPT),
             first_response_kept=Count("pk", filter=FIRST_RESPONSE_KEPT),
         )

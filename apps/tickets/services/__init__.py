@@ -1,6 +1,6 @@
 """Every write to tickets: transactional, locking, and leaving a timeline entry."""
 
-from apps.tickets.services.assignment import ticket_assign_round_robin
+from apps.tickets.services.assignment import ticket_assign, ticket_assign_round_robin
 from apps.tickets.services.escalation import tickets_escalate
 from apps.tickets.services.requests import (
     attachments_add,
@@ -12,7 +12,6 @@ from apps.tickets.services.requests import (
 )
 from apps.tickets.services.ticket import (
     REOPEN_DAYS,
-    ticket_assign,
     ticket_link_reissue,
     ticket_links_revoke,
     ticket_open,

@@ -1,24 +1,62 @@
-"""Round-robin assignment: the agent on duty with the fewest open tickets gets the next one."""
+"""Who works a ticket: an agent picked by hand, or dealt round-robin to the agents on duty.
+
+Ticket opening calls into this module, never the reverse: assignment needs nothing else from
+the services.
+"""
 
 from datetime import datetime
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractUser
 from django.db import transaction
-from django.db.models import Count, Q
+from django.db.models import Count, F, Q
 from django.utils import timezone
 
-from apps.accounts.roles import AGENTS
-from apps.tickets.models import OPEN_STATUSES, Ticket
-from apps.tickets.services.ticket import ticket_assign
+from apps.accounts.roles import AGENTS, MANAGERS
+from apps.tickets.errors import AssigneeInvalid
+from apps.tickets.models import OPEN_STATUSES, Ticket, TicketEvent, TicketEventKind
 
 
 @transaction.atomic
-def ticket_assign_round_robin(*, ticket: Ticket, now: datetime | None = None):
+def ticket_assign(*, ticket: Ticket, assignee, actor=None, now: datetime | None = None) -> Ticket:
+    """Give the ticket to an agent (or to nobody with None), on the timeline.
+
+    Locks the ticket's row; writes an ASSIGNED event when the assignee changes. Raises
+    AssigneeInvalid for anyone who is not an active agent or manager.
+    """
+    now = now or timezone.now()
+    if assignee is not None and not (
+        assignee.is_active and assignee.groups.filter(name__in=[AGENTS, MANAGERS]).exists()
+    ):
+        raise AssigneeInvalid()
+    locked = Ticket.objects.select_for_update().get(pk=ticket.pk)
+    previous = locked.assignee
+    if previous == assignee:
+        return locked
+    locked.assignee = assignee
+    locked.save(update_fields=["assignee", "updated_at"])
+    TicketEvent.objects.create(
+        ticket=locked,
+        kind=TicketEventKind.ASSIGNED,
+        actor=actor,
+        from_value=previous.username if previous else "",
+        to_value=assignee.username if assignee else "",
+        created_at=now,
+    )
+    return locked
+
+
+@transaction.atomic
+def ticket_assign_round_robin(
+    *, ticket: Ticket, now: datetime | None = None
+) -> AbstractUser | None:
     """Assign to the on-duty agent with the fewest open tickets; ties go to the one who waited
-    longest since their last ticket. Returns the agent, or None when nobody is on duty.
+    longest since their last ticket, then to the lowest id. Returns the agent, or None when
+    nobody is on duty (the ticket stays unassigned).
 
     The on-duty agents' rows are locked (in id order) while choosing, so two tickets opened at
-    the same moment are dealt to two agents, not both to the same one.
+    the same moment are dealt to two agents, not both to the same one. Sets the chosen agent's
+    `last_assigned_at` and writes the ASSIGNED event (`ticket_assign`).
     """
     now = now or timezone.now()
     User = get_user_model()
@@ -37,7 +75,8 @@ def ticket_assign_round_robin(*, ticket: Ticket, now: datetime | None = None):
                 "assigned_tickets", filter=Q(assigned_tickets__status__in=OPEN_STATUSES)
             )
         )
-        .order_by("open_count", "last_assigned_at", "pk")
+        # Never dealt a ticket is the longest wait; PostgreSQL would sort those NULLs last.
+        .order_by("open_count", F("last_assigned_at").asc(nulls_first=True), "pk")
     )
     agent = candidates.first()
     ticket_assign(ticket=ticket, assignee=agent, now=now)

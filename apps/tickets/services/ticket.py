@@ -10,7 +10,6 @@ from django.utils.module_loading import import_string
 from apps.core.tokens import reference_generate, token_generate, token_hash
 from apps.shipments.models import Customer, Shipment
 from apps.tickets.errors import (
-    AssigneeInvalid,
     EmptyMessage,
     NotForCustomers,
     ReopenWindowClosed,
@@ -26,6 +25,7 @@ from apps.tickets.models import (
     TicketLink,
     TicketStatus,
 )
+from apps.tickets.services.assignment import ticket_assign_round_robin
 from apps.tickets.sla import default_priority, sla_due_times
 from apps.tickets.telling import ticket_tell
 
@@ -90,8 +90,6 @@ def ticket_open(
     if not is_proactive:
         ticket_tell(ticket=ticket, stage="opened", now=now)
     if settings.DELAYDESK["AUTO_ASSIGN"]:
-        from apps.tickets.services.assignment import ticket_assign_round_robin
-
         ticket_assign_round_robin(ticket=ticket, now=now)
     TicketEvent.objects.create(
         ticket=ticket,
@@ -290,33 +288,6 @@ def ticket_link_reissue(*, ticket: Ticket, actor=None, send: bool = False) -> st
     if send:
         ticket_tell(ticket=locked, stage="link_reissued", occurrence=str(event.pk))
     return token
-
-
-@transaction.atomic
-def ticket_assign(*, ticket: Ticket, assignee, actor=None, now: datetime | None = None) -> Ticket:
-    """Give the ticket to an agent (or to nobody with None), on the timeline."""
-    from apps.accounts.roles import AGENTS, MANAGERS
-
-    now = now or timezone.now()
-    if assignee is not None and not (
-        assignee.is_active and assignee.groups.filter(name__in=[AGENTS, MANAGERS]).exists()
-    ):
-        raise AssigneeInvalid()
-    locked = Ticket.objects.select_for_update().get(pk=ticket.pk)
-    previous = locked.assignee
-    if previous == assignee:
-        return locked
-    locked.assignee = assignee
-    locked.save(update_fields=["assignee", "updated_at"])
-    TicketEvent.objects.create(
-        ticket=locked,
-        kind=TicketEventKind.ASSIGNED,
-        actor=actor,
-        from_value=previous.username if previous else "",
-        to_value=assignee.username if assignee else "",
-        created_at=now,
-    )
-    return locked
 
 
 @transaction.atomic
