@@ -459,7 +459,8 @@ def rules_build(carriers: list[int]) -> None:
 def engine_only(ids: list[int], now) -> tuple[float, int]:
     """The baseline of figure 1: evaluate() over facts already in memory."""
     from apps.compensation.engine import evaluate
-    from apps.compensation.services import SHIPMENT_FACT_FIELDS, _facts_load, rules_in_force
+    from apps.compensation.facts import facts_load, rules_in_force
+    from apps.compensation.sql import SHIPMENT_FACT_FIELDS
     from apps.shipments.models import Shipment
 
     rules = rules_in_force(now)
@@ -468,7 +469,7 @@ def engine_only(ids: list[int], now) -> tuple[float, int]:
         rows = Shipment.objects.filter(pk__in=ids[start : start + 1000]).values_list(
             *SHIPMENT_FACT_FIELDS
         )
-        facts += [row.facts for row in _facts_load(list(rows))]
+        facts += [row.facts for row in facts_load(list(rows))]
     started = time.perf_counter()
     proposals = sum(len(evaluate(f, rules, now)) for f in facts)
     return time.perf_counter() - started, proposals
@@ -528,7 +529,7 @@ def main():
         f"{engine_seconds:.2f} s",
         flush=True,
     )
-    # services.offers_propose_bulk is the bulk path (apps.compensation.bulk): one code path.
+    # services.offers_propose_bulk is the bulk path (services/proposal_bulk.py): one code path.
     for name, propose in (("propose_bulk", services.offers_propose_bulk),):
         offers_reset(now)
         started = time.perf_counter()

@@ -1,80 +1,48 @@
-from django import forms
 from django.contrib import admin
 from django.contrib.admin import helpers
 from django.core.exceptions import PermissionDenied
-from django.db.models import F
 from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from apps.compensation.desk import approvals_view, cost_view
+from apps.compensation.forms import CompensationRuleForm
 from apps.compensation.models import (
     Budget,
     CompensationRule,
+    CompensationRuleVersion,
     Offer,
     OfferEvent,
     Voucher,
 )
 from apps.compensation.preview import rule_preview
+from apps.compensation.services import rule_create, rule_update
 from apps.core.admin import ReadOnlyAdminMixin
 from apps.core.money import money_format
-from apps.shipments.models import Fault, PromiseType
-
-
-class CompensationRuleForm(forms.ModelForm):
-    """The JSON list conditions as checkboxes, so only known values can be stored."""
-
-    promise_types = forms.MultipleChoiceField(
-        label=_("Promise types"),
-        choices=PromiseType.choices,
-        required=False,
-        widget=forms.CheckboxSelectMultiple,
-        help_text=_("None ticked: any promise type."),
-    )
-    exempt_faults = forms.MultipleChoiceField(
-        label=_("Exempt faults"),
-        choices=Fault.choices,
-        required=False,
-        widget=forms.CheckboxSelectMultiple,
-        help_text=_("No offer when the delay's fault is one of these."),
-    )
-
-    class Meta:
-        model = CompensationRule
-        # The admin's fieldsets choose what is shown; these are all the rule's editable fields.
-        fields = (
-            "name",
-            "preset",
-            "description",
-            "is_active",
-            "priority",
-            "stacking_group",
-            "valid_from",
-            "valid_until",
-            "min_hours_late",
-            "max_hours_late",
-            "min_business_days_late",
-            "promise_types",
-            "exempt_faults",
-            "carrier",
-            "service_level",
-            "min_order_value",
-            "max_order_value",
-            "max_previous_grants",
-            "currency",
-            "action",
-            "amount",
-            "percent",
-            "rate",
-            "cap_fare_multiple",
-            "coupon_min_order",
-            "valid_days",
-            "per_order_cap",
-            "approval_threshold",
-        )
-
 
 # A rule change is previewed over this many days of real delays.
 PREVIEW_DAYS = 30
+
+
+def _changes_display(version: CompensationRuleVersion) -> str:
+    return "; ".join(
+        f"{change['field']}: {change['before']} → {change['after']}"
+        for change in version.changed_fields
+    )
+
+
+@admin.register(CompensationRuleVersion)
+class CompensationRuleVersionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ("rule", "version", "changed_at", "changed_by", "reason")
+    list_select_related = ("rule", "changed_by")
+    fields = ("rule", "version", "changed_at", "changed_by", "reason", "changes", "content")
+    readonly_fields = ("changes",)
+
+    @admin.display(description=_("Changes"))
+    def changes(self, obj):
+        return _changes_display(obj)
 
 
 @admin.register(CompensationRule)
@@ -101,7 +69,7 @@ class CompensationRuleAdmin(admin.ModelAdmin):
     list_select_related = ("carrier",)
     search_fields = ("name", "description")
     ordering = ("priority", "id")
-    readonly_fields = ("version", "created_at", "updated_at")
+    readonly_fields = ("version", "created_at", "updated_at", "earlier_versions")
     fieldsets = (
         (
             None,
@@ -149,8 +117,33 @@ class CompensationRuleAdmin(admin.ModelAdmin):
                 )
             },
         ),
-        (_("Record"), {"fields": ("created_at", "updated_at")}),
+        (
+            _("Record"),
+            {"fields": ("change_reason", "created_at", "updated_at", "earlier_versions")},
+        ),
     )
+
+    @admin.display(description=_("Earlier versions"))
+    def earlier_versions(self, obj):
+        """The versions edits replaced, newest first: what changed, who changed it and why. Shown,
+        not a formset: the record's form posts the rule alone."""
+        if obj is None or obj.pk is None:
+            return "—"
+        rows = format_html_join(
+            "",
+            "<tr><td>v{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            (
+                (
+                    version.version,
+                    date_format(timezone.localtime(version.changed_at), "SHORT_DATETIME_FORMAT"),
+                    version.changed_by or "—",
+                    _changes_display(version),
+                    version.reason,
+                )
+                for version in obj.versions.select_related("changed_by").order_by("-version")
+            ),
+        )
+        return format_html("<table>{}</table>", rows) if rows else "—"
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         if request.method == "POST" and "_preview" in request.POST:
@@ -203,13 +196,17 @@ class CompensationRuleAdmin(admin.ModelAdmin):
         )
 
     def save_model(self, request, obj, form, change):
-        # Offers keep the version of the rule that made them: any edit makes a new version.
-        # F() so two managers saving at once still get two distinct versions.
-        if change and form.has_changed():
-            obj.version = F("version") + 1
-        super().save_model(request, obj, form, change)
-        if change and form.has_changed():
-            obj.refresh_from_db(fields=["version"])
+        # The services write rules: an edit locks the rule, keeps the version it replaces and
+        # bumps the version offers will name. Only the fields this form changed are written.
+        data = {name: value for name, value in form.cleaned_data.items() if name != "change_reason"}
+        if change:
+            changes = {name: data[name] for name in form.changed_data if name in data}
+            reason = form.cleaned_data.get("change_reason", "")
+            saved = rule_update(rule=obj.pk, changes=changes, actor=request.user, reason=reason)
+        else:
+            saved = rule_create(fields=data, actor=request.user)
+        obj.pk = saved.pk
+        obj.refresh_from_db()
 
 
 def _money_totals(totals: dict) -> str:

@@ -82,3 +82,20 @@ class OfferNotForThisTicket(ApplicationError):
 class OfferExpired(ConflictError):
     def __init__(self):
         super().__init__("This offer has expired.")
+
+
+class RuleEditNotAllowed(ApplicationError):
+    status_code = 403
+
+    def __init__(self):
+        super().__init__("Only managers can create or change compensation rules.")
+
+
+class RuleFieldUnknown(ApplicationError):
+    def __init__(self, *, field: str):
+        super().__init__(f"A compensation rule has no field '{field}' to set.", field=field)
+
+
+class RuleInvalid(ApplicationError):
+    def __init__(self, message: str, *, field: str | None = None):
+        super().__init__(message, field=field)

@@ -146,6 +146,45 @@ class CompensationRule(TimeStampedModel):
         return self.name
 
 
+class CompensationRuleVersion(models.Model):
+    """A rule as it was before an edit: every field, and what the edit changed, by whom and why.
+
+    Offers name the version of the rule that made them (`Offer.rule_version`); with these rows
+    the rule behind any offer can be read as it was. Written by services.rule_update only.
+    """
+
+    # A rule's history goes with it: a rule that made offers cannot be deleted (Offer.rule).
+    # Indexed by (rule, version) below, which serves lookups by rule as well.
+    rule = models.ForeignKey(
+        CompensationRule, on_delete=models.CASCADE, related_name="versions", db_index=False
+    )
+    # The version this content was; the edit made version + 1.
+    version = models.PositiveIntegerField()
+    # Every field of the rule before the edit, as JSON (amounts and times as text).
+    content = models.JSONField()
+    # [{"field": name, "before": value, "after": value}] for each field the edit changed.
+    changed_fields = models.JSONField(default=list)
+    # Null when no person made the edit (a management command).
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    changed_at = models.DateTimeField(default=timezone.now)
+    reason = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["rule", "-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["rule", "version"], name="rule_version_kept_once"),
+        ]
+
+    def __str__(self):
+        return f"{self.rule_id} v{self.version}"
+
+
 class Budget(TimeStampedModel):
     """Money for compensation in a period: reserved on proposal, spent on issue.
 

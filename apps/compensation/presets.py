@@ -8,6 +8,7 @@ nothing); managers then adjust them in the desk. The demo data uses the same pre
 from decimal import Decimal
 
 from apps.compensation.models import ActionKind, CompensationRule, Preset
+from apps.compensation.services.rules import rule_create
 from apps.shipments.models import Fault, PromiseType
 
 
@@ -102,14 +103,14 @@ def preset_specs() -> dict[str, dict]:
 
 
 def presets_ensure(*, active: bool = True) -> tuple[dict[str, CompensationRule], int]:
-    """Create the preset rules that do not exist yet (by name); returns them and how many were
-    created. Existing rules are left as managers edited them."""
+    """Create the preset rules that do not exist yet (by name) through rule_create, with no
+    actor: a command writes them, not a person. Returns them and how many were created. Existing
+    rules are left as managers edited them."""
     rules, created = {}, 0
     for key, spec in preset_specs().items():
-        name = spec.pop("name")
-        rule, was_created = CompensationRule.objects.get_or_create(
-            name=name, defaults={**spec, "is_active": active}
-        )
-        created += was_created
+        rule = CompensationRule.objects.filter(name=spec["name"]).order_by("pk").first()
+        if rule is None:
+            rule = rule_create(fields={**spec, "is_active": active}, actor=None)
+            created += 1
         rules[key] = rule
     return rules, created

@@ -13,30 +13,19 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from django.db import connection
-from django.db.models import BigIntegerField, F, Func, Min
-from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from apps.compensation import sql
 from apps.compensation.engine import CompiledRule, Facts, deciding, settle
-from apps.compensation.models import (
-    GRANTED_OFFER_STATUSES,
-    ActionKind,
-    CompensationRule,
-    Offer,
-)
-from apps.compensation.services import SHIPMENT_FACT_FIELDS, rules_in_force
-from apps.shipments.models import REASON_FAULT, Carrier, Fault, Shipment
+from apps.compensation.facts import rules_in_force
+from apps.compensation.models import ActionKind, CompensationRule
+from apps.shipments.models import REASON_FAULT, Carrier, Fault
 
 ZERO = Decimal(0)
 # Rows fetched per round trip while streaming the window's delays.
 CHUNK = 5000
 # Actions whose amount is computed from the shipping fee.
 FEE_ACTIONS = {ActionKind.FARE_FORMULA, ActionKind.SHIPPING_REFUND, ActionKind.FREE_SHIPPING}
-
-# The facts the engine reads (as the services load them), with the detection time in place of
-# the customer's language: a preview words no explanation.
-DELAY_FIELDS = (*SHIPMENT_FACT_FIELDS[:-1], "detected_at")
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,10 +105,7 @@ def rule_preview(*, rule: CompensationRule, days: int = 30, now=None) -> RulePre
     changed = [r for r in current if r is not old] + ([new] if new is not None else [])
     changed.sort(key=lambda r: (r.priority, r.id if r.id is not None else math.inf))
 
-    delays = Shipment.objects.filter(
-        delay_detected_at__gte=since, delay_detected_at__lte=now
-    ).exclude(delay_reason="")
-    grants = _grant_times(delays, now)
+    grants = _grant_times(since, now)
 
     # (carrier, currency) → [offers, amount] for each side; `shared` holds the delays whose
     # offers are the same on both sides, added to each at the end.
@@ -141,11 +127,7 @@ def rule_preview(*, rule: CompensationRule, days: int = 30, now=None) -> RulePre
         order_value,
         customer_id,
         detected_at,
-    ) in (
-        delays.annotate(detected_at=_moment(F("delay_detected_at")))
-        .values_list(*DELAY_FIELDS)
-        .iterator(chunk_size=CHUNK)
-    ):
+    ) in sql.preview_delays(since=since, until=now, chunk=CHUNK):
         looked += 1
         fault = REASON_FAULT.get(reason, Fault.UNKNOWN)
         kind = (carrier_id, currency, service_level, promise_type, fault)
@@ -345,35 +327,12 @@ def _formula_capped_from(rule: CompiledRule) -> int:
     return max(1, math.ceil(rule.cap_multiple / rule.rate))
 
 
-def _moment(expression):
-    """A moment to compare in Python: on PostgreSQL its microseconds since 1970, exact (an int
-    reads several times faster than a timestamp, and 100k delays are read); else the datetime.
-    Both sides of a comparison (a delay's detection, a grant's time) are read the same way."""
-    if connection.vendor == "postgresql":
-        return Func(
-            expression,
-            template="(EXTRACT(EPOCH FROM %(expressions)s) * 1000000)::bigint",
-            output_field=BigIntegerField(),
-        )
-    return expression
-
-
-def _grant_times(delays, now) -> dict[int, tuple[list, dict]]:
-    """For each customer in the window with grants: the sorted times their shipments were first
-    granted something, and shipment → that time."""
-    rows = (
-        Offer.objects.filter(
-            status__in=GRANTED_OFFER_STATUSES,
-            shipment__customer_id__in=delays.values("customer_id"),
-        )
-        .values_list("shipment__customer_id", "shipment_id")
-        .annotate(first=Min(Coalesce("issued_at", "created_at")))
-        .filter(first__lte=now)
-        .annotate(at=_moment(F("first")))
-        .order_by()
-    )
+def _grant_times(since: datetime, now: datetime) -> dict[int, tuple[list, dict]]:
+    """For each customer in the window with grants: the sorted times (microseconds since 1970,
+    as the delays' detection times read) their shipments were first granted something, and
+    shipment → that time."""
     by_customer: dict[int, dict] = defaultdict(dict)
-    for customer_id, shipment_id, _first, at in rows:
+    for customer_id, shipment_id, at in sql.preview_grants(since=since, until=now, now=now):
         by_customer[customer_id][shipment_id] = at
     return {
         customer_id: (sorted(shipments.values()), shipments)

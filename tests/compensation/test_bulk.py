@@ -4,8 +4,12 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from apps.compensation import bulk, services
+from apps.compensation import services, sql
+from apps.compensation.engine import evaluate
+from apps.compensation.facts import facts_load, rules_in_force
 from apps.compensation.models import ActionKind, Budget, Offer, OfferEvent, OfferStatus
+from apps.compensation.services import issue
+from apps.compensation.services.proposal_bulk import Explainer
 from apps.shipments.models import Shipment
 from tests.factories import (
     BudgetFactory,
@@ -94,7 +98,7 @@ def _written():
 def _queued(monkeypatch, callbacks_context):
     """Run the on-commit callbacks; the (shipment, group) of each offer queued for issue."""
     queued = []
-    monkeypatch.setattr(services, "_enqueue_issue", queued.extend)
+    monkeypatch.setattr(issue, "async_task", lambda _task, ids, **_options: queued.extend(ids))
     callbacks_context()
     return sorted(Offer.objects.filter(pk__in=queued).values_list("shipment_id", "stacking_group"))
 
@@ -146,10 +150,10 @@ def test_bulk_again_proposes_nothing_new(db):
     _rules()
     BudgetFactory(amount=Decimal("1000000"))
     ids = _delays()
-    first = bulk.offers_propose_bulk(shipment_ids=ids, now=NOW, batch=4)
+    first = services.offers_propose_bulk(shipment_ids=ids, now=NOW, batch=4)
 
     assert first > 10
-    assert bulk.offers_propose_bulk(shipment_ids=ids, now=NOW) == 0
+    assert services.offers_propose_bulk(shipment_ids=ids, now=NOW) == 0
     proposed = OfferEvent.objects.filter(to_status=OfferStatus.PROPOSED, offer__rule__isnull=False)
     assert proposed.count() == first
 
@@ -157,12 +161,10 @@ def test_bulk_again_proposes_nothing_new(db):
 def test_explanations_are_worded_once_per_set_of_numbers(db):
     _rules()
     ids = _delays()
-    explainer = bulk.Explainer()
-    rules = services.rules_in_force(NOW)
-    rows = services._facts_load(services._lock_shipments(ids))
-    proposals = [
-        (row.language, p) for row in rows for p in services.evaluate(row.facts, rules, NOW)
-    ]
+    explainer = Explainer()
+    rules = rules_in_force(NOW)
+    rows = facts_load(sql.shipments_lock(shipment_ids=ids))
+    proposals = [(row.language, p) for row in rows for p in evaluate(row.facts, rules, NOW)]
 
     assert [explainer(p, lang) for lang, p in proposals] == [
         p.explanation(lang) for lang, p in proposals

@@ -51,7 +51,7 @@ def test_preset_numbers_match_the_terms():
     _run()
     rules = rules_in_force(timezone.now())
     now = timezone.now()
-    # Standard terms, late: fare ₩3,000, 2 days late → ₩3,000 (DOMAIN.md's example); 50 hours
+    # Standard terms, late: fare ₩3,000, 2 days late → ₩3,000 (the documented example); 50 hours
     # late also falls in the first goodwill tier (24–71 h): ₩2,000, in its own group.
     amounts = {p.rule.name: p.amount for p in evaluate(_facts(), rules, now)}
     assert amounts["Korean standard parcel terms — late"] == Decimal("3000")

@@ -74,7 +74,7 @@ def grow(shipment, *, hours, days):
 
 
 def presets() -> dict:
-    """The shipped presets, with DOMAIN.md's numbers."""
+    """The shipped presets, with the numbers of the documented example."""
     return {
         "needed_by": CompensationRuleFactory(
             name="Korean standard parcel terms — needed on a date",
