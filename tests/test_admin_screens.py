@@ -17,11 +17,13 @@ from apps.accounts.models import User
 from apps.compensation.models import (
     Budget,
     CompensationRule,
+    CompensationRuleVersion,
     Offer,
     OfferEvent,
     OfferStatus,
     Voucher,
 )
+from apps.compensation.services import rule_update
 from apps.feedback.models import FollowUp, Survey, SurveyResponse, WeeklyReportRun
 from apps.notifications.models import Notification
 from apps.shipments.models import (
@@ -68,6 +70,7 @@ READ_ONLY_MODELS = [
     Voucher,
     SurveyResponse,
     Offer,
+    CompensationRuleVersion,
 ]
 # zeal (in the test middleware) flags a model read by `.get()` twice from one line. Inside a
 # request every Django frame is skipped, so the signed-in user and a user the page itself reads
@@ -113,6 +116,7 @@ def _one_of_each(*, customer):
     TicketEvent.objects.create(ticket=ticket, kind=TicketEventKind.CREATED, to_value="new")
     TicketEvent.objects.create(ticket=ticket, kind=TicketEventKind.ASSIGNED, actor=agent)
     rule = CompensationRuleFactory(carrier=carrier, promise_types=["guaranteed"])
+    rule_update(rule=rule, changes={"amount": Decimal("2000")}, actor=None, reason="Dearer")
     budget = BudgetFactory(carrier=carrier)
     offer = OfferFactory(
         shipment=shipment,

@@ -46,6 +46,8 @@ MANAGER_PERMISSIONS = AGENT_PERMISSIONS | {
     "compensation.add_compensationrule",
     "compensation.change_compensationrule",
     "compensation.delete_compensationrule",
+    # Who changed a rule, what and why: every earlier version, kept whole.
+    "compensation.view_compensationruleversion",
     "compensation.view_budget",
     "compensation.add_budget",
     "compensation.change_budget",

@@ -42,6 +42,7 @@ EXPECTED_MANAGER_PERMISSIONS = EXPECTED_AGENT_PERMISSIONS | {
     "compensation.add_compensationrule",
     "compensation.change_compensationrule",
     "compensation.delete_compensationrule",
+    "compensation.view_compensationruleversion",
     "compensation.view_budget",
     "compensation.add_budget",
     "compensation.change_budget",
