@@ -459,8 +459,7 @@ def rules_build(carriers: list[int]) -> None:
 def engine_only(ids: list[int], now) -> tuple[float, int]:
     """The baseline of figure 1: evaluate() over facts already in memory."""
     from apps.compensation.engine import evaluate
-    from apps.compensation.facts import facts_load, rules_in_force
-    from apps.compensation.sql import SHIPMENT_FACT_FIELDS
+    from apps.compensation.facts import SHIPMENT_FACT_FIELDS, facts_load, rules_in_force
     from apps.shipments.models import Shipment
 
     rules = rules_in_force(now)

@@ -56,7 +56,8 @@ def pytest_collection_modifyitems(config, items):
     if settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         return
     skip = pytest.mark.skip(
-        reason="needs PostgreSQL (row locks, concurrent writers); set DATABASE_URL to run it"
+        reason="needs PostgreSQL (row locks, concurrent writers, PostgreSQL-only statements); "
+        "set DATABASE_URL to run it"
     )
     for item in items:
         if "postgres" in item.keywords:

@@ -6,11 +6,9 @@ SQL (`_<name>_postgres`), elsewhere (SQLite in development and tests) the ORM pa
 that asks which database runs; tests/compensation/test_sql_parity.py runs both variants of each
 over generated cases and compares what they return and write.
 
-Why hand-written SQL at all, where the ORM could say the same:
+Why hand-written SQL at all, where the ORM could say the same (a batch's reads need none: the
+ORM passes their thousands of ids as one array with the `__any` lookup of `apps/core/lookups.py`):
 
-- a bulk batch's reads pass its ids as one array (`= ANY(%s)`): the ORM's `IN (%s, %s, …)` of
-  5,000 ids costs about 90 ms more per query (about 100 ms against 10 ms, measured on
-  PostgreSQL 15), and a batch runs four of them;
 - offers and their events go in with COPY as text lines, their ids taken from the sequence first
   (so the events can point at them): no model instances;
 - the preview reads moments as microseconds since 1970 computed by the database: an int reads
@@ -23,30 +21,14 @@ from decimal import Decimal
 from typing import NamedTuple
 
 from django.db import connection
-from django.db.models import BigIntegerField, F, Func, Min, QuerySet, Sum
+from django.db.models import BigIntegerField, F, Func, Min, QuerySet
 from django.db.models.functions import Coalesce
 
 from apps.compensation.engine import CompiledRule
+from apps.compensation.facts import SHIPMENT_FACT_FIELDS
 from apps.compensation.models import GRANTED_OFFER_STATUSES, Offer, OfferEvent, OfferStatus
 from apps.shipments.models import Shipment
-from apps.tickets.models import Ticket, TicketStatus
 
-# The shipment columns the engine's facts are built from, in the order shipments_lock returns
-# them: the shipment's own, then its customer's language.
-SHIPMENT_FACT_FIELDS = (
-    "pk",
-    "carrier_id",
-    "currency",
-    "service_level",
-    "promise_type",
-    "delay_reason",
-    "delay_hours",
-    "delay_business_days",
-    "shipping_fee",
-    "order_value",
-    "customer_id",
-    "customer__language",
-)
 # What preview_delays returns: the facts' columns with the detection time (microseconds since
 # 1970) in place of the customer's language, which a preview does not word anything in.
 DELAY_FIELDS = (*SHIPMENT_FACT_FIELDS[:-1], "delay_detected_at")
@@ -68,119 +50,6 @@ def _fetch(sql: str, params) -> list[tuple]:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall()
-
-
-# --- Reads of a proposal batch ----------------------------------------------------------------
-
-
-def shipments_lock(*, shipment_ids: list[int]) -> list[tuple]:
-    """Lock the shipments (FOR UPDATE, in id order: two batches never deadlock) and return their
-    SHIPMENT_FACT_FIELDS, in id order. Their customers are read, not locked. Call it inside a
-    transaction: the locks are held until it ends."""
-    if is_postgres():
-        return _shipments_lock_postgres(shipment_ids)
-    return _shipments_lock_portable(shipment_ids)
-
-
-def _shipments_lock_postgres(shipment_ids: list[int]) -> list[tuple]:
-    return _fetch(
-        "SELECT s.id, s.carrier_id, s.currency, s.service_level, s.promise_type, "
-        "s.delay_reason, s.delay_hours, s.delay_business_days, s.shipping_fee, s.order_value, "
-        "s.customer_id, c.language FROM shipments_shipment s "
-        "JOIN shipments_customer c ON c.id = s.customer_id "
-        "WHERE s.id = ANY(%s) ORDER BY s.id FOR UPDATE OF s",
-        [list(shipment_ids)],
-    )
-
-
-def _shipments_lock_portable(shipment_ids: list[int]) -> list[tuple]:
-    return list(
-        Shipment.objects.select_for_update(of=("self",))
-        .filter(pk__in=shipment_ids)
-        .order_by("pk")
-        .values_list(*SHIPMENT_FACT_FIELDS)
-    )
-
-
-def offers_by_group(*, shipment_ids: list[int]) -> list[tuple]:
-    """(shipment, stacking group, status, amount summed) over every offer of these shipments, in
-    no particular order. Reads only."""
-    if is_postgres():
-        return _offers_by_group_postgres(shipment_ids)
-    return _offers_by_group_portable(shipment_ids)
-
-
-def _offers_by_group_postgres(shipment_ids: list[int]) -> list[tuple]:
-    return _fetch(
-        "SELECT shipment_id, stacking_group, status, sum(amount) FROM compensation_offer "
-        "WHERE shipment_id = ANY(%s) GROUP BY 1, 2, 3",
-        [list(shipment_ids)],
-    )
-
-
-def _offers_by_group_portable(shipment_ids: list[int]) -> list[tuple]:
-    return list(
-        Offer.objects.filter(shipment_id__in=shipment_ids)
-        .values_list("shipment_id", "stacking_group", "status")
-        .annotate(total=Sum("amount"))
-        .order_by()
-    )
-
-
-def shipments_granted(*, customer_ids: set[int]) -> list[tuple]:
-    """(customer, shipment), once each, for the shipments of these customers with an offer
-    granted (issued or accepted), in no particular order. Reads only."""
-    if is_postgres():
-        return _shipments_granted_postgres(customer_ids)
-    return _shipments_granted_portable(customer_ids)
-
-
-def _shipments_granted_postgres(customer_ids: set[int]) -> list[tuple]:
-    return _fetch(
-        "SELECT DISTINCT s.customer_id, o.shipment_id FROM compensation_offer o "
-        "JOIN shipments_shipment s ON s.id = o.shipment_id "
-        "WHERE s.customer_id = ANY(%s) AND o.status = ANY(%s)",
-        [list(customer_ids), list(GRANTED_OFFER_STATUSES)],
-    )
-
-
-def _shipments_granted_portable(customer_ids: set[int]) -> list[tuple]:
-    return list(
-        Offer.objects.filter(
-            shipment__customer_id__in=customer_ids, status__in=GRANTED_OFFER_STATUSES
-        )
-        .values_list("shipment__customer_id", "shipment_id")
-        .distinct()
-        .order_by()
-    )
-
-
-def tickets_open(*, shipment_ids: list[int]) -> dict[int, int]:
-    """shipment → its newest ticket not yet closed (by creation, then id), for the shipments that
-    have one: offers go on the ticket the customer is looking at. Reads only."""
-    if is_postgres():
-        rows = _tickets_open_postgres(shipment_ids)
-    else:
-        rows = _tickets_open_portable(shipment_ids)
-    # Oldest first: the newest of each shipment is written last and stays.
-    return dict(rows)
-
-
-def _tickets_open_postgres(shipment_ids: list[int]) -> list[tuple]:
-    return _fetch(
-        "SELECT shipment_id, id FROM tickets_ticket WHERE shipment_id = ANY(%s) "
-        "AND status <> %s ORDER BY shipment_id, created_at, id",
-        [list(shipment_ids), TicketStatus.CLOSED.value],
-    )
-
-
-def _tickets_open_portable(shipment_ids: list[int]) -> list[tuple]:
-    return list(
-        Ticket.objects.filter(shipment_id__in=shipment_ids)
-        .exclude(status=TicketStatus.CLOSED)
-        .order_by("shipment_id", "created_at", "pk")
-        .values_list("shipment_id", "pk")
-    )
 
 
 # --- Writing a proposal batch -----------------------------------------------------------------

@@ -4,9 +4,9 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from apps.compensation import services, sql
+from apps.compensation import services
 from apps.compensation.engine import evaluate
-from apps.compensation.facts import facts_load, rules_in_force
+from apps.compensation.facts import facts_load, rules_in_force, shipments_lock
 from apps.compensation.models import ActionKind, Budget, Offer, OfferEvent, OfferStatus
 from apps.compensation.services import issue
 from apps.compensation.services.proposal_bulk import Explainer
@@ -163,7 +163,7 @@ def test_explanations_are_worded_once_per_set_of_numbers(db):
     ids = _delays()
     explainer = Explainer()
     rules = rules_in_force(NOW)
-    rows = facts_load(sql.shipments_lock(shipment_ids=ids))
+    rows = facts_load(shipments_lock(shipment_ids=ids))
     proposals = [(row.language, p) for row in rows for p in evaluate(row.facts, rules, NOW)]
 
     assert [explainer(p, lang) for lang, p in proposals] == [

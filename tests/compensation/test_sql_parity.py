@@ -153,71 +153,12 @@ def _world_create(world: dict) -> list[Shipment]:
     return shipments
 
 
-def _ids(shipments: list[Shipment]) -> list[int]:
-    return [shipment.pk for shipment in shipments]
-
-
 def _in_savepoint(build):
     """Run `build` in a savepoint that is rolled back afterwards; returns what it returned."""
     with transaction.atomic():
         result = build()
         transaction.set_rollback(True)
     return result
-
-
-@DB_EXAMPLES
-@given(world=WORLD, picked=st.lists(st.integers(0, 7), max_size=10))
-def test_shipments_lock(world, picked):
-    def check():
-        ids = _ids(_world_create(world))
-        wanted = [ids[n % len(ids)] for n in picked] + [max(ids) + 1000]
-        expected = sql._shipments_lock_portable(wanted)
-
-        assert sql._shipments_lock_postgres(wanted) == expected
-        assert [row[0] for row in expected] == sorted(set(wanted) - {max(ids) + 1000})
-
-    _in_savepoint(check)
-
-
-@DB_EXAMPLES
-@given(world=WORLD)
-def test_offers_by_group(world):
-    def check():
-        ids = _ids(_world_create(world))
-        expected = sorted(sql._offers_by_group_portable(ids))
-
-        assert sorted(sql._offers_by_group_postgres(ids)) == expected
-        assert sum(total for *_, total in expected) == sum(
-            Offer.objects.values_list("amount", flat=True), Decimal(0)
-        )
-
-    _in_savepoint(check)
-
-
-@DB_EXAMPLES
-@given(world=WORLD)
-def test_shipments_granted(world):
-    def check():
-        customers = {shipment.customer_id for shipment in _world_create(world)}
-        expected = sorted(sql._shipments_granted_portable(customers))
-
-        assert sorted(sql._shipments_granted_postgres(customers)) == expected
-        assert len(expected) == len(set(expected))
-
-    _in_savepoint(check)
-
-
-@DB_EXAMPLES
-@given(world=WORLD)
-def test_tickets_open(world):
-    def check():
-        ids = _ids(_world_create(world))
-        expected = sql._tickets_open_portable(ids)
-
-        assert sql._tickets_open_postgres(ids) == expected
-        assert sql.tickets_open(shipment_ids=ids) == dict(expected)
-
-    _in_savepoint(check)
 
 
 @DB_EXAMPLES
@@ -337,13 +278,9 @@ def test_every_statement_has_both_variants_and_a_parity_test():
 
     assert set(statements) == {
         "is_postgres",
-        "offers_by_group",
         "offers_insert_bulk",
         "preview_delays",
         "preview_grants",
-        "shipments_granted",
-        "shipments_lock",
-        "tickets_open",
     }
     for name in set(statements) - {"is_postgres"}:
         assert callable(getattr(sql, f"_{name}_postgres")), name

@@ -15,7 +15,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext
 from django_q.tasks import async_task
 
-from apps.compensation import sql
+from apps.compensation.facts import tickets_open
 from apps.compensation.models import Offer, OfferStatus, Voucher
 from apps.compensation.services.budgets import budget_spend
 from apps.compensation.services.moves import offer_move
@@ -49,7 +49,7 @@ def _ticket_for(offer: Offer, now: datetime) -> Ticket:
     """The customer's page for the offer: its ticket, or a new proactive one for the delay."""
     if offer.ticket_id:
         return offer.ticket
-    existing = sql.tickets_open(shipment_ids=[offer.shipment_id]).get(offer.shipment_id)
+    existing = tickets_open(shipment_ids=[offer.shipment_id]).get(offer.shipment_id)
     if existing:
         return Ticket.objects.get(pk=existing)
     shipment = Shipment.objects.select_related("customer").get(pk=offer.shipment_id)

@@ -15,7 +15,6 @@ from django.db import transaction
 from django.utils import timezone
 
 from apps.accounts.models import User
-from apps.compensation import sql
 from apps.compensation.engine import CompiledRule, Proposal, evaluate, manual_explanation
 from apps.compensation.errors import (
     AmountInvalid,
@@ -25,7 +24,13 @@ from apps.compensation.errors import (
     ProposalNotAllowed,
     ReasonRequired,
 )
-from apps.compensation.facts import FactsRow, facts_load, rules_in_force
+from apps.compensation.facts import (
+    FactsRow,
+    facts_load,
+    rules_in_force,
+    shipments_lock,
+    tickets_open,
+)
 from apps.compensation.models import ActionKind, Offer, OfferEvent, OfferStatus
 from apps.compensation.services.budgets import Budgets, local_day
 from apps.compensation.services.issue import offers_issue_queue
@@ -104,7 +109,7 @@ def _propose(
     now: datetime,
     actor: User | None = None,
 ) -> list[Offer]:
-    rows = facts_load(sql.shipments_lock(shipment_ids=ids))
+    rows = facts_load(shipments_lock(shipment_ids=ids))
     evaluated = [(row, evaluate(row.facts, rules, now)) for row in rows]
     evaluated = [(row, proposals) for row, proposals in evaluated if proposals]
     if not evaluated:
@@ -112,7 +117,7 @@ def _propose(
     if ticket is not None:
         tickets = {ticket.shipment_id: ticket.pk}
     else:
-        tickets = sql.tickets_open(shipment_ids=[row.facts.shipment_id for row, _ in evaluated])
+        tickets = tickets_open(shipment_ids=[row.facts.shipment_id for row, _ in evaluated])
     offers, thresholds = _offers_from(evaluated, tickets, now)
     budgets = Budgets(local_day(now))
     budgets.load((offer.currency, offer._carrier_id) for offer in offers)
@@ -203,7 +208,7 @@ def offer_propose_manual(
     amount = _amount_checked(amount, shipment.currency)
     now = now or timezone.now()
     with transaction.atomic():
-        rows = facts_load(sql.shipments_lock(shipment_ids=[shipment.pk]))
+        rows = facts_load(shipments_lock(shipment_ids=[shipment.pk]))
         if not rows:
             raise AmountInvalid("No such shipment.")
         facts = rows[0].facts
@@ -217,7 +222,7 @@ def offer_propose_manual(
         if ticket is not None:
             ticket_id = ticket.pk
         else:
-            ticket_id = sql.tickets_open(shipment_ids=[shipment.pk]).get(shipment.pk)
+            ticket_id = tickets_open(shipment_ids=[shipment.pk]).get(shipment.pk)
         offer = Offer(
             shipment_id=shipment.pk,
             ticket_id=ticket_id,

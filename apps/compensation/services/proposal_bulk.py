@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from apps.compensation import sql
 from apps.compensation.engine import Proposal, RuleBook
-from apps.compensation.facts import facts_load, rules_in_force
+from apps.compensation.facts import facts_load, rules_in_force, shipments_lock, tickets_open
 from apps.compensation.models import ActionKind
 from apps.compensation.services.budgets import Budgets, local_day
 from apps.compensation.services.issue import offers_issue_queue
@@ -84,7 +84,7 @@ def offers_propose_bulk(
 
 def _propose_batch(ids: list[int], *, book: RuleBook, explainer: Explainer) -> int:
     now = book.now
-    rows = facts_load(sql.shipments_lock(shipment_ids=ids))
+    rows = facts_load(shipments_lock(shipment_ids=ids))
     evaluated = []
     for row in rows:
         proposals = book.evaluate(row.facts)
@@ -92,7 +92,7 @@ def _propose_batch(ids: list[int], *, book: RuleBook, explainer: Explainer) -> i
             evaluated.append((row, proposals))
     if not evaluated:
         return 0
-    tickets = sql.tickets_open(shipment_ids=[row.facts.shipment_id for row, _ in evaluated])
+    tickets = tickets_open(shipment_ids=[row.facts.shipment_id for row, _ in evaluated])
     budgets = Budgets(local_day(now))
     budgets.load({(row.facts.currency, row.facts.carrier_id) for row, _ in evaluated})
     # Budgets are reserved in shipment and priority order, as offers_propose would one shipment
