@@ -6,8 +6,7 @@ from django.utils.translation import ngettext
 
 from apps.tickets.errors import AttachmentRefused
 from apps.tickets.models import DeliveryChangeKind, TicketCategory
-from apps.tickets.services import attachments_validate
-from apps.tickets.services.requests import MAX_ATTACHMENTS
+from apps.tickets.services import MAX_ATTACHMENTS, attachments_validate
 
 MESSAGE_MAX_LENGTH = 5000
 # What the file picker offers; the server checks each file's first bytes, whatever it claims.

@@ -22,7 +22,7 @@ from apps.compensation.services.moves import offer_move
 from apps.compensation.telling import offer_tell
 from apps.shipments.models import Shipment
 from apps.tickets.models import Ticket
-from apps.tickets.services.ticket import ticket_open
+from apps.tickets.services import ticket_open
 
 # Offers per issue task.
 TASK_SIZE = 1000

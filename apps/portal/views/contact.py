@@ -13,8 +13,7 @@ from apps.portal.forms import ContactForm
 from apps.portal.views.common import page_language
 from apps.portal.views.tracking import ticket_filed
 from apps.tickets.selectors import ticket_draft_get_for_token
-from apps.tickets.services import ticket_draft_confirm, ticket_draft_create
-from apps.tickets.services.requests import DRAFT_VALID
+from apps.tickets.services import DRAFT_VALID, ticket_draft_confirm, ticket_draft_create
 
 _LINK_HOURS = int(DRAFT_VALID.total_seconds() // 3600)
 

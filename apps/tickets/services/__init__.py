@@ -3,6 +3,8 @@
 from apps.tickets.services.assignment import ticket_assign, ticket_assign_round_robin
 from apps.tickets.services.escalation import tickets_escalate
 from apps.tickets.services.requests import (
+    DRAFT_VALID,
+    MAX_ATTACHMENTS,
     attachments_add,
     attachments_validate,
     delivery_change_decide,
@@ -22,6 +24,8 @@ from apps.tickets.services.ticket import (
 )
 
 __all__ = [
+    "DRAFT_VALID",
+    "MAX_ATTACHMENTS",
     "attachments_add",
     "attachments_validate",
     "delivery_change_decide",
