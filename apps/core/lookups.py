@@ -19,7 +19,8 @@ class ArrayParameter:
     lookup_name = "any"
 
     def as_postgresql(self, compiler, connection):
-        if not self.rhs_is_direct_value():
+        if not self.rhs_is_direct_value() or not _plain_values(self.rhs):
+            # A subquery, an expression or an unhashable value: Django's own IN handles it.
             return self.as_sql(compiler, connection)
         lhs, lhs_params = self.process_lhs(compiler, connection)
         field = self.lhs.output_field
@@ -31,6 +32,18 @@ class ArrayParameter:
         if not values:
             raise EmptyResultSet
         return f"{lhs} = ANY(%s)", (*lhs_params, values)
+
+
+def _plain_values(values) -> bool:
+    """Values that can go in one array: no expressions, each hashable (to drop repeats)."""
+    for value in values:
+        if hasattr(value, "resolve_expression"):
+            return False
+        try:
+            hash(value)
+        except TypeError:
+            return False
+    return True
 
 
 @Field.register_lookup

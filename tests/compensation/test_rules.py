@@ -258,3 +258,17 @@ def test_the_desk_adds_rules_through_the_service(client, manager):
     added = CompensationRule.objects.get(name="From the desk")
     assert (added.version, added.amount) == (1, Decimal("1000"))
     assert not CompensationRuleVersion.objects.exists()
+
+
+def test_a_naive_moment_or_a_reordered_list_is_no_change(manager):
+    rule = CompensationRuleFactory(promise_types=["guaranteed", "needed_by"])
+    rule_update(rule=rule, changes={"valid_from": "2026-01-01T00:00"}, actor=manager)
+
+    again = rule_update(
+        rule=rule,
+        changes={"valid_from": "2026-01-01T00:00", "promise_types": ["needed_by", "guaranteed"]},
+        actor=manager,
+    )
+
+    assert again.version == 2
+    assert CompensationRuleVersion.objects.filter(rule=rule).count() == 1

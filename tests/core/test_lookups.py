@@ -2,6 +2,7 @@
 
 import pytest
 from django.db import connection, transaction
+from django.db.models import F
 from django.test.utils import CaptureQueriesContext
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -88,3 +89,13 @@ def test_any_returns_what_in_returns(statuses, wanted_statuses, picks):
 
             assert sorted(by_any) == sorted(by_in)
         transaction.set_rollback(True)
+
+
+def test_any_with_an_expression_or_a_subquery_falls_back_to_in():
+    shipment = ShipmentFactory()
+
+    by_expression = Shipment.objects.filter(pk__any=[F("pk")])
+    by_subquery = Shipment.objects.filter(pk__any=Shipment.objects.values("pk"))
+
+    assert list(by_expression) == [shipment]
+    assert list(by_subquery) == [shipment]

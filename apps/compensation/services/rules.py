@@ -64,13 +64,17 @@ def _value(field: models.Field, value):
         raise RuleInvalid(" ".join(error.messages), field=field.name) from None
     except ArithmeticError:
         raise RuleInvalid("The number is too large.", field=field.name) from None
+    if isinstance(field, models.DateTimeField) and value is not None and timezone.is_naive(value):
+        # A moment without a zone is the desk's local time, as a form would read it.
+        value = timezone.make_aware(value)
     allowed = LIST_CHOICES.get(field.name)
-    if allowed is not None and (
-        not isinstance(value, list) or any(item not in allowed for item in value)
-    ):
-        raise RuleInvalid(
-            f"Each of {field.name} must be one of {', '.join(allowed)}.", field=field.name
-        )
+    if allowed is not None:
+        if not isinstance(value, list) or any(item not in allowed for item in value):
+            raise RuleInvalid(
+                f"Each of {field.name} must be one of {', '.join(allowed)}.", field=field.name
+            )
+        # A set of choices: kept sorted and once each, so a reordered list is no change.
+        value = sorted(set(value))
     return value
 
 
@@ -121,15 +125,20 @@ def rule_update(
     _allowed(actor, "change_compensationrule")
     fields = {name: _field(name) for name in changes}
     values = {name: _value(fields[name], value) for name, value in changes.items()}
-    now = timezone.now()
     with transaction.atomic():
         pk = rule if isinstance(rule, int) else rule.pk
-        locked = CompensationRule.objects.select_for_update().get(pk=pk)
+        # NO KEY UPDATE: two edits still queue, but offers being written for this rule (their
+        # foreign key takes KEY SHARE) neither wait for an edit nor hold one up.
+        locked = CompensationRule.objects.select_for_update(no_key=True).get(pk=pk)
+        now = timezone.now()
         before = _content(locked)
         changed = []
         for name, value in values.items():
             field = fields[name]
-            if field.value_from_object(locked) != value:
+            current = field.value_from_object(locked)
+            if name in LIST_CHOICES:
+                current = sorted(set(current or ()))
+            if current != value:
                 setattr(locked, field.attname, value)
                 changed.append(field)
         if not changed:
