@@ -4,7 +4,6 @@ One class per operation, each with its serializers nested; the list and the crea
 through a small joining class.
 """
 
-from django.db import transaction
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import (
     extend_schema,
@@ -18,13 +17,13 @@ from rest_framework.response import Response
 
 from apps.api.schema import ERRORS as _ERRORS
 from apps.api.schema import NOT_FOUND as _NOT_FOUND
+from apps.api.tracking_events import ShipmentEventDocument
 from apps.shipments.intake import events_parse
 from apps.shipments.models import (
     Shipment,
     TrackingEvent,
 )
-from apps.shipments.services import events_ingest
-from apps.shipments.telling import stages_tell
+from apps.shipments.services import tracking_receive
 
 MAX_EVENTS = 1000
 
@@ -74,21 +73,6 @@ class ShipmentEventCreateApi(GenericAPIView):
     queryset = TrackingEvent.objects.all()
     parser_classes = [JSONParser]
 
-    @extend_schema_serializer(component_name="ShipmentEventIn")
-    class InputSerializer(serializers.Serializer):
-        """Documents the body; events_parse validates it, as for the webhook and the import."""
-
-        event_id = serializers.CharField(
-            max_length=128, help_text="Unique per carrier: a repeat is stored once"
-        )
-        status = serializers.CharField(max_length=120, help_text="The carrier's status, verbatim")
-        substatus = serializers.CharField(max_length=120, required=False)
-        occurred_at = serializers.DateTimeField(help_text="ISO 8601 with offset")
-        location = serializers.CharField(max_length=120, required=False)
-        message = serializers.CharField(max_length=300, required=False)
-        estimate_start = serializers.DateTimeField(required=False)
-        estimate_end = serializers.DateTimeField(required=False)
-
     @extend_schema(
         operation_id="shipment_events_create",
         summary="Add tracking events to a shipment (one object or a list of up to 1,000)",
@@ -97,7 +81,7 @@ class ShipmentEventCreateApi(GenericAPIView):
             "`event_id`: a repeat is counted as a duplicate. A batch with any invalid event "
             "stores nothing and names each bad event (by index) and field."
         ),
-        request=InputSerializer(many=True),
+        request=ShipmentEventDocument(many=True),
         responses={
             200: inline_serializer(
                 "ShipmentEventsResult",
@@ -138,9 +122,7 @@ class ShipmentEventCreateApi(GenericAPIView):
                 },
                 status=400,
             )
-        with transaction.atomic():
-            result = events_ingest(carrier=shipment.carrier, events=events)
-            stages_tell(stages=result.stages)
+        result = tracking_receive(carrier=shipment.carrier, events=events)
         return Response(result.as_dict())
 
 

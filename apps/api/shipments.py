@@ -9,7 +9,6 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
 from django.core.validators import RegexValidator
-from django.db import transaction
 from django.http import Http404
 from drf_spectacular.utils import (
     OpenApiResponse,
@@ -35,7 +34,7 @@ from apps.shipments.models import (
     ShipmentStatus,
 )
 from apps.shipments.selectors import shipment_get_with_events, shipment_list
-from apps.shipments.services import customer_get_or_create, shipment_create
+from apps.shipments.services import shipment_create
 
 DETAIL_EVENTS = 50
 
@@ -250,9 +249,8 @@ class ShipmentCreateApi(GenericAPIView):
         data.is_valid(raise_exception=True)
         fields = dict(data.validated_data)
         customer_fields = fields.pop("customer")
-        # One transaction: a refused shipment leaves no customer behind.
-        with transaction.atomic():
-            shipment = shipment_create(customer=customer_get_or_create(**customer_fields), **fields)
+        # The customer is found or created with the shipment: a refused one leaves none behind.
+        shipment = shipment_create(customer=customer_fields, **fields)
         output = ShipmentDetailApi.OutputSerializer(
             _shipment_or_404(shipment_id=shipment.pk), context={"request": request}
         )

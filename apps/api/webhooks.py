@@ -1,25 +1,25 @@
 """POST /api/v1/webhooks/tracking/<carrier>/ — carriers push tracking events here.
 
 Order of checks: unknown carrier 404 → signature 401 (over the raw bytes, before parsing) →
-body 400 (naming each bad event and field; nothing of the batch is written) → store.
+body 400 (naming each bad event and field; nothing of the batch is written) → store, fold and
+tell, all in `services.tracking_receive`.
 """
 
 import json
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
-from django.db import transaction
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from apps.api.tracking_events import TrackingEventDocument
 from apps.shipments.intake import events_parse
 from apps.shipments.models import Carrier
-from apps.shipments.services import delivery_register, events_ingest
+from apps.shipments.services import tracking_receive
 from apps.shipments.signing import SignatureInvalid, signature_verify
-from apps.shipments.telling import stages_tell
 
 MAX_EVENTS = 1000
 MAX_WEBHOOK_ID = 128  # WebhookDelivery.webhook_id
@@ -28,18 +28,6 @@ MAX_WEBHOOK_ID = 128  # WebhookDelivery.webhook_id
 class TrackingWebhookApi(APIView):
     authentication_classes = []  # the signature is the authentication
     permission_classes = [AllowAny]
-
-    class EventSerializer(serializers.Serializer):
-        event_id = serializers.CharField(max_length=128)
-        tracking_number = serializers.CharField(max_length=64)
-        order_reference = serializers.CharField(max_length=64, required=False)
-        status = serializers.CharField(max_length=120, help_text="The carrier's status, verbatim")
-        substatus = serializers.CharField(max_length=120, required=False)
-        occurred_at = serializers.DateTimeField(help_text="ISO 8601 with offset")
-        location = serializers.CharField(max_length=120, required=False)
-        message = serializers.CharField(max_length=300, required=False)
-        estimate_start = serializers.DateTimeField(required=False)
-        estimate_end = serializers.DateTimeField(required=False)
 
     @extend_schema(
         operation_id="tracking_webhook",
@@ -54,7 +42,7 @@ class TrackingWebhookApi(APIView):
             OpenApiParameter("webhook-timestamp", str, OpenApiParameter.HEADER, required=True),
             OpenApiParameter("webhook-signature", str, OpenApiParameter.HEADER, required=True),
         ],
-        request=EventSerializer(many=True),
+        request={"application/json": TrackingEventDocument(many=True)},
         responses={
             200: inline_serializer(
                 "TrackingWebhookResult",
@@ -111,20 +99,7 @@ class TrackingWebhookApi(APIView):
                 status=400,
             )
 
-        with transaction.atomic():
-            delivery = delivery_register(carrier=carrier, webhook_id=request.headers["webhook-id"])
-            if delivery is None:
-                return Response(
-                    {
-                        "received": len(events),
-                        "created": 0,
-                        "duplicates": len(events),
-                        "unmatched": 0,
-                        "duplicate_delivery": True,
-                    }
-                )
-            result = events_ingest(carrier=carrier, events=events)
-            delivery.event_count, delivery.created_count = result.received, result.created
-            delivery.save(update_fields=["event_count", "created_count"])
-            stages_tell(stages=result.stages)
-        return Response({**result.as_dict(), "duplicate_delivery": False})
+        result = tracking_receive(
+            carrier=carrier, events=events, webhook_id=request.headers["webhook-id"]
+        )
+        return Response({**result.as_dict(), "duplicate_delivery": result.duplicate_delivery})

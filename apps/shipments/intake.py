@@ -1,39 +1,82 @@
 """Validation of incoming tracking events (webhook bodies, import rows) into `EventIn` values.
 
 One place for both paths, so a webhook and an import file reject the same things with the same
-words. Hand-written rather than a DRF serializer: it runs a million times in an import.
+words. The fields are defined once, in `EVENT_FIELDS`: the validator reads its limits and
+required names from that table, and the API's OpenAPI description of an event is built from it
+(`event_schema`), so the two cannot drift. Hand-written rather than a DRF serializer: it runs a
+million times in an import.
 """
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from apps.shipments.normalize import canonical_status, delay_reason, tracking_number_clean
-
-KNOWN_FIELDS = (
-    "event_id",
-    "tracking_number",
-    "order_reference",
-    "status",
-    "substatus",
-    "occurred_at",
-    "location",
-    "message",
-    "estimate_start",
-    "estimate_end",
+from apps.shipments.normalize import (
+    canonical_status,
+    delay_reason,
+    status_vocabulary,
+    tracking_number_clean,
 )
-_LIMITS = {
-    "event_id": 128,
-    "tracking_number": 64,
-    "order_reference": 64,
-    "status": 120,
-    "substatus": 120,
-    "location": 120,
-    "message": 300,
-}
-_REQUIRED = ("event_id", "tracking_number", "status", "occurred_at")
+
+STRING, DATETIME = "string", "datetime"
+
+
+@dataclass(frozen=True, slots=True)
+class EventField:
+    """One field of a tracking event: what the validator takes and what the API documents."""
+
+    name: str
+    kind: str  # STRING or DATETIME (ISO 8601 with an offset)
+    description: str
+    required: bool = False
+    max_length: int | None = None
+    # Values we recognise, compared ignoring case, spaces, hyphens and underscores.
+    known_values: tuple[str, ...] = ()
+
+
+EVENT_FIELDS = (
+    EventField(
+        "event_id", STRING, "The carrier's id of the event, unique per carrier: a repeat is "
+        "stored once.", required=True, max_length=128,
+    ),
+    EventField(
+        "tracking_number", STRING, "Spaces and hyphens are dropped, letters upper-cased.",
+        required=True, max_length=64,
+    ),
+    EventField(
+        "order_reference", STRING, "Tells apart shipments that share a recycled tracking "
+        "number; without it, the newest shipment with the number takes the event.",
+        max_length=64,
+    ),
+    EventField(
+        "status", STRING, "The carrier's status, verbatim. One we know (`x-known-values`, "
+        "compared ignoring case, spaces, hyphens and underscores), unless the substatus alone "
+        "says what happened.", required=True, max_length=120,
+        known_values=tuple(status_vocabulary()),
+    ),
+    EventField("substatus", STRING, "The carrier's substatus, verbatim.", max_length=120),
+    EventField(
+        "occurred_at", DATETIME, "When it happened, ISO 8601 with an offset; at most an hour "
+        "ahead of our clock.", required=True,
+    ),
+    EventField("location", STRING, "Where it happened.", max_length=120),
+    EventField("message", STRING, "The carrier's text.", max_length=300),
+    EventField(
+        "estimate_start", DATETIME, "The carrier's new delivery window: start (ISO 8601 with "
+        "an offset); given with estimate_end.",
+    ),
+    EventField(
+        "estimate_end", DATETIME, "The carrier's new delivery window: end, not before "
+        "estimate_start.",
+    ),
+)  # fmt: skip
+
+KNOWN_FIELDS = tuple(spec.name for spec in EVENT_FIELDS)
+_LIMITS = {spec.name: spec.max_length for spec in EVENT_FIELDS if spec.kind == STRING}
+_REQUIRED = tuple(spec.name for spec in EVENT_FIELDS if spec.required)
 # A scanner clock a little ahead is normal; a day ahead is a bad row.
 _FUTURE_TOLERANCE = timedelta(hours=1)
 
@@ -163,3 +206,37 @@ def events_parse(
             events.append(event)
         errors.extend(item_errors)
     return events, errors
+
+
+def event_schema(*, omit: Iterable[str] = ()) -> dict:
+    """The OpenAPI (3.0) schema of one event object as `event_parse` takes it, from EVENT_FIELDS.
+
+    `omit`: fields the endpoint fills in itself (the events endpoint takes the shipment's
+    tracking number and order reference).
+    """
+    omitted = set(omit)
+    properties = {}
+    for spec in EVENT_FIELDS:
+        if spec.name in omitted:
+            continue
+        schema: dict = {"type": "string", "description": spec.description}
+        if spec.kind == DATETIME:
+            schema["format"] = "date-time"
+        if spec.max_length:
+            schema["maxLength"] = spec.max_length
+        if spec.required and spec.kind == STRING:
+            schema["minLength"] = 1
+        if not spec.required:
+            # An absent, null or (for text) empty value all mean "not given".
+            schema["nullable"] = True
+        if spec.known_values:
+            schema["x-known-values"] = list(spec.known_values)
+        properties[spec.name] = schema
+    required = [spec.name for spec in EVENT_FIELDS if spec.required and spec.name in properties]
+    return {
+        "type": "object",
+        "description": "A tracking event. Other fields are kept with the event, as given.",
+        "properties": properties,
+        "required": required,
+        "additionalProperties": True,
+    }

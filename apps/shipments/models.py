@@ -31,7 +31,7 @@ OPEN_UNFLAGGED = ~Q(status__in=["delivered", "returned", "lost"]) & Q(is_delayed
 
 
 class Fault(models.TextChoices):
-    """Who is at fault decides compensation (DOMAIN.md: reasons group by fault)."""
+    """Who is at fault decides compensation: delay reasons group by fault (REASON_FAULT)."""
 
     CARRIER = "carrier", _("Carrier")
     RETAILER = "retailer", _("Retailer")

@@ -1,4 +1,4 @@
-"""Carrier statuses → our canonical status and delay reason (DOMAIN.md, "Tracking statuses").
+"""Carrier statuses → our canonical status and delay reason (docs/domain.md, "Tracking statuses").
 
 Both layers are kept on every event: the raw strings verbatim, and what they mean to us. Keys are
 compared case-insensitively with spaces, hyphens and underscores folded.
@@ -134,6 +134,11 @@ def delay_reason(raw_status: str, raw_substatus: str = "") -> str:
         if text and (reason := _REASON.get(_key(text))):
             return reason
     return ""
+
+
+def status_vocabulary() -> list[str]:
+    """The carrier statuses we know (as compared: folded, see `_key`), each meaning one of ours."""
+    return sorted(_STATUS)
 
 
 def known_statuses() -> list[str]:

@@ -1,4 +1,4 @@
-"""Standard Webhooks signatures for carrier pushes (DOMAIN.md, "Webhooks in").
+"""Standard Webhooks signatures for carrier pushes (docs/domain.md, "Webhooks in").
 
 `webhook-signature: v1,<base64 HMAC-SHA256 of "id.timestamp.body">`, per-carrier secret written
 `whsec_<base64>`, 5-minute tolerance, compared in constant time by the reference library. A

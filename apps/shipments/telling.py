@@ -89,7 +89,7 @@ def shipment_message(notification) -> tuple[str, str]:
     context = {
         "shipment": shipment,
         "channel": notification.channel,
-        # SMS carries no personal data beyond a first name (DOMAIN.md); neither does email here.
+        # SMS carries no personal data beyond a first name (docs/domain.md); nor does email here.
         "first_name": given_name(customer.name),
         "carrier": shipment.carrier.name,
         "estimate_start": shipment.estimate_start,

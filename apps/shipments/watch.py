@@ -3,19 +3,20 @@
 Incremental: each query reads a partial index that holds only parcels still moving and not yet
 flagged, so a sweep costs what is new, and a sweep with nothing new reads empty ranges. Safe to
 run twice or concurrently: rows are claimed with SKIP LOCKED (PostgreSQL) and re-checked under
-the lock; the customer is told once per (shipment, stage) by the outbox's unique key.
+the lock; the customer is told once per (shipment, stage) by the outbox's unique key. Flagging
+and sizing are `sql`'s statements (one UPDATE per batch on PostgreSQL); which parcels are due,
+and our predicted estimates, are decided here.
 """
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from types import SimpleNamespace
 
-from django.db import connections, transaction
-from django.db.models import BooleanField, Case, F, Q, Value, When
-from django.db.models.expressions import RawSQL
+from django.db import transaction
+from django.db.models import F, Q
 from django.utils import timezone
 
-from apps.core.bulk import binary_execute, bulk_update_rows
+from apps.core.bulk import bulk_update_rows
+from apps.shipments import sql
 from apps.shipments.estimates import estimate_predict, late_statuses_by_deadline
 from apps.shipments.models import (
     FINAL_STATUSES,
@@ -27,35 +28,13 @@ from apps.shipments.models import (
     Shipment,
     ShipmentStatus,
 )
-from apps.shipments.services import STAGE_DELAYED, delay_mark, delay_measure
-from apps.shipments.telling import CONTACT_FIELDS, Contact, stages_tell
+from apps.shipments.services import STAGE_DELAYED
+from apps.shipments.telling import stages_tell
 
 _BATCH = 2000
 # Delay sizes of parcels still moving are re-measured this often.
 REMEASURE_AFTER = timedelta(hours=1)
-# What sizing a delay reads: only these columns are loaded for the thousands flagged at once.
-_SIZE_INPUTS = [
-    "status",
-    "service_level",
-    "promised_end",
-    "estimate_start",
-    "estimate_end",
-    "estimate_source",
-    "delivered_at",
-    "destination_time_zone",
-]
-_FIELDS = [
-    "estimate_start",
-    "estimate_end",
-    "estimate_source",
-    "is_delayed",
-    "delay_reason",
-    "delay_detected_at",
-    "delay_hours",
-    "delay_business_days",
-    "delay_measured_at",
-    "updated_at",
-]
+_ESTIMATE_FIELDS = ["estimate_start", "estimate_end", "estimate_source"]
 
 
 @dataclass
@@ -68,10 +47,6 @@ class SweepResult:
         return sum(self.flagged.values())
 
 
-def _postgres() -> bool:
-    return connections[Shipment.objects.db].vendor == "postgresql"
-
-
 def _flag(
     ids: list[int],
     condition: Q,
@@ -81,150 +56,34 @@ def _flag(
     *,
     predict: bool = False,
 ) -> None:
-    """Flag these shipments if, under their row locks, they still meet `condition`.
+    """Flag these shipments if, under their row locks, they still meet `condition`; tell.
 
     A scan or a better estimate may land between the sweep's read and its lock; the re-check
-    under the lock keeps such a parcel unflagged.
+    under the lock (`sql.delays_flag`) keeps such a parcel unflagged. Flagging and telling share
+    one transaction: the outbox rows commit with the flags they report.
     """
     if not ids:
         return
     with transaction.atomic():
-        claim = (
-            Shipment.objects.select_for_update(skip_locked=True)
-            .filter(OPEN_UNFLAGGED, condition)
-            .order_by("pk")
-        )
-        if _postgres():
-            flagged = _flag_set_based(claim.filter(_id_among(ids)), reason, now, predict=predict)
-        else:
-            flagged = _flag_rows(claim.filter(pk__in=ids), reason, now, predict=predict)
-    if flagged:
-        result.flagged[reason] = result.flagged.get(reason, 0) + flagged
-
-
-def _id_among(ids: list[int], model=Shipment) -> RawSQL:
-    """pk__in for the set-based statements: one binary array parameter instead of one per id
-    (thousands of parameters cost Django to compile and PostgreSQL to plan). Only for
-    `binary_execute` or a queryset evaluated on PostgreSQL with server-side binding."""
-    quote = connections[model.objects.db].ops.quote_name
-    column = f"{quote(model._meta.db_table)}.{quote(model._meta.pk.column)}"
-    return RawSQL(f"{column} = ANY(%b::bigint[])", (ids,), output_field=BooleanField())  # noqa: S611
-
-
-def _flag_rows(claim, reason: str, now: datetime, *, predict: bool) -> int:
-    """The portable way: lock and load the rows, mark them in Python, write them back."""
-    rows = list(claim.only(*_SIZE_INPUTS, *_FIELDS))
-    stages = []
-    revisions = []
-    for shipment in rows:
         if predict:
-            _predict(shipment, now, revisions)
-        if delay_mark(shipment=shipment, reason=reason, now=now):
-            shipment.updated_at = now
-            stages.append((shipment.pk, STAGE_DELAYED))
-    bulk_update_rows(Shipment, rows, _FIELDS)
-    if revisions:
-        EstimateRevision.objects.bulk_create(revisions)
-    stages_tell(stages=stages, now=now)
-    return len(stages)
+            _predict(ids, condition, now)
+        contacts = sql.delays_flag(ids=ids, condition=condition, reason=reason, now=now)
+        stages_tell(stages=[(pk, STAGE_DELAYED) for pk in contacts], now=now, contacts=contacts)
+    if contacts:
+        result.flagged[reason] = result.flagged.get(reason, 0) + len(contacts)
 
 
-# Days since 0001-01-01 (a Monday) of a moment's date in the destination's time zone, and the
-# weekdays up to and including that date: business days between two dates are the difference.
-_LOCAL_DAY = "(({moment} AT TIME ZONE c.time_zone)::date - DATE '0001-01-01')"
-_WEEKDAYS = "(5 * ({day} / 7) + LEAST({day} %% 7 + 1, 5))"
-
-
-def _weekdays(moment: str) -> str:
-    return _WEEKDAYS.format(day=_LOCAL_DAY.format(moment=moment))
-
-
-# delays.delay_size in SQL, over the claimed rows `c` (promised_end, time_zone, moment): the
-# same hours (rounded up) and business days (weekdays after the promise's date up to the
-# moment's date, in the destination's time zone). Tests hold the two to the same answers.
-_SIZE_SQL = (
-    "delay_hours = CASE WHEN c.moment > c.promised_end "
-    "THEN CEIL(EXTRACT(EPOCH FROM c.moment - c.promised_end) / 3600) ELSE 0 END, "
-    "delay_business_days = CASE WHEN c.moment > c.promised_end "
-    f"THEN GREATEST({_weekdays('c.moment')} - {_weekdays('c.promised_end')}, 0) ELSE 0 END"
-)
-
-
-def _flag_set_based(claim, reason: str, now: datetime, *, predict: bool) -> int:
-    """On PostgreSQL: lock, re-check, flag and size in one statement (`_sized_update`).
-
-    Only the flagged ids come back (with their customer ids); the outbox rows for them go in by
-    the same transaction, built from tuples of the customers' contact columns.
-    """
-    if predict:
-        _predict_set_based(claim, now)
-    flagged = _sized_update(
-        claim,
-        now,
-        "is_delayed = TRUE, delay_reason = %s, delay_detected_at = %s, updated_at = %s, ",
-        [reason, now, now],
-    )
-    contacts = _contacts(flagged)
-    stages_tell(stages=[(pk, STAGE_DELAYED) for pk, _ in flagged], now=now, contacts=contacts)
-    return len(flagged)
-
-
-def _contacts(shipments: list[tuple[int, int]]) -> dict[int, Contact]:
-    """Shipment id → its customer's Contact, for (shipment id, customer id) pairs.
-
-    A read of its own by primary key: joined to the UPDATE above, the planner (which expects
-    few rows of a claim) may hash the whole customer table instead.
-    """
-    if not shipments:
-        return {}
-    customers = Shipment._meta.get_field("customer").related_model
-    wanted = sorted({customer_id for _, customer_id in shipments})
-    read = customers.objects.filter(_id_among(wanted, customers)).values_list("pk", *CONTACT_FIELDS)
-    by_customer = {row[0]: Contact._make(row[1:]) for row in _fetch(read)}
-    return {pk: by_customer[customer_id] for pk, customer_id in shipments}
-
-
-def _fetch(queryset) -> list[tuple]:
-    """The rows of a values_list queryset, read with `binary_execute` (for `_id_among`)."""
-    sql, params = queryset.query.sql_with_params()
-    return binary_execute(connections[queryset.db], sql, params, fetch=True)
-
-
-def _sized_update(claim, now: datetime, assignments: str, params: list) -> list[tuple[int, int]]:
-    """Lock the rows `claim` finds (SKIP LOCKED, its condition re-checked under the lock), set
-    `assignments` (each followed by ", ") and the delay size as of `now`; returns (id, customer
-    id) of the rows written. One statement, and no shipment is loaded into Python."""
-    # Sized against the end of the estimate when it lies ahead, else now (delay_measure).
-    moment = Case(
-        When(delivered_at__isnull=False, then=F("delivered_at")),
-        When(estimate_end__gt=now, then=F("estimate_end")),
-        default=Value(now),
-    )
-    claimed = claim.annotate(moment_=moment).values_list(
-        "pk", "customer_id", "promised_end", "destination_time_zone", "moment_"
-    )
-    claim_sql, claim_params = claimed.query.sql_with_params()
-    connection = connections[Shipment.objects.db]
-    table = connection.ops.quote_name(Shipment._meta.db_table)
-    # Only quoted names from the models go into the text; values travel as parameters.
-    sql = (
-        f"WITH c (id, customer_id, promised_end, time_zone, moment) AS ({claim_sql}) "  # noqa: S608
-        f"UPDATE {table} AS t SET {assignments}delay_measured_at = %s, {_SIZE_SQL} "
-        "FROM c WHERE t.id = c.id RETURNING t.id, t.customer_id"
-    )
-    return binary_execute(connection, sql, [*claim_params, *params, now], fetch=True)
-
-
-def _predict_set_based(claim, now: datetime) -> None:
+def _predict(ids: list[int], condition: Q, now: datetime) -> None:
     """Lock the claimed rows and show our estimate where it says more than the one shown."""
     changes, revisions = [], []
-    for pk, status, level, estimate_end in _fetch(
-        claim.values_list("pk", "status", "service_level", "estimate_end")
-    ):
+    claimed = sql.shipments_claim(
+        ids=ids, condition=condition, fields=["pk", "status", "service_level", "estimate_end"]
+    )
+    for pk, status, level, estimate_end in claimed:
         window = _predicted_window(status, level, estimate_end, now)
         if window is not None:
             changes.append(
-                SimpleNamespace(
+                Shipment(
                     pk=pk,
                     estimate_start=window[0],
                     estimate_end=window[1],
@@ -232,18 +91,8 @@ def _predict_set_based(claim, now: datetime) -> None:
                 )
             )
             revisions.append(_revision(pk, status, window, now))
-    bulk_update_rows(Shipment, changes, ["estimate_start", "estimate_end", "estimate_source"])
+    bulk_update_rows(Shipment, changes, _ESTIMATE_FIELDS)
     EstimateRevision.objects.bulk_create(revisions)
-
-
-def _predict(shipment: Shipment, now: datetime, revisions: list) -> None:
-    """Our estimate from now, unless the carrier's own estimate already says more."""
-    window = _predicted_window(shipment.status, shipment.service_level, shipment.estimate_end, now)
-    if window is None:
-        return
-    shipment.estimate_start, shipment.estimate_end = window
-    shipment.estimate_source = EstimateRevision.Source.PREDICTION
-    revisions.append(_revision(shipment.pk, shipment.status, window, now))
 
 
 def _predicted_window(status, service_level, estimate_end, now):
@@ -370,22 +219,5 @@ def delays_remeasure(*, now: datetime) -> int:
     for due in (never, stale):
         for ids in _in_batches(due):
             with transaction.atomic():
-                claim = (
-                    Shipment.objects.select_for_update(skip_locked=True)
-                    .filter(is_delayed=True)
-                    .order_by("pk")
-                )
-                if _postgres():
-                    claim = claim.filter(_id_among(ids))
-                    count += len(_sized_update(claim, now, "", []))
-                else:
-                    count += _remeasure_rows(claim.filter(pk__in=ids), now)
+                count += sql.delays_measure(ids=ids, now=now)
     return count
-
-
-def _remeasure_rows(claim, now: datetime) -> int:
-    rows = list(claim.only(*_SIZE_INPUTS, *_FIELDS))
-    for shipment in rows:
-        delay_measure(shipment=shipment, now=now)
-    bulk_update_rows(Shipment, rows, ["delay_hours", "delay_business_days", "delay_measured_at"])
-    return len(rows)

@@ -15,6 +15,7 @@ from rest_framework.test import APIClient
 
 from apps.accounts.roles import INTEGRATIONS
 from apps.notifications.models import Notification
+from apps.shipments.intake import KNOWN_FIELDS, events_parse
 from apps.shipments.models import (
     Customer,
     DelayReason,
@@ -703,3 +704,88 @@ def test_schema_generates_without_warnings(tmp_path):
 
     assert result.returncode == 0, result.stderr
     assert "/api/v1/shipments/{shipment_id}/events/" in schema.read_text()
+
+
+# --- The tracking-event schema is the validator's --------------------------------------------
+
+
+def _event_component(document: dict, path: str) -> dict:
+    """The schema of one event in the JSON body `path` takes (a list of them)."""
+    content = document["paths"][path]["post"]["requestBody"]["content"]
+    assert set(content) == {"application/json"}
+    reference = content["application/json"]["schema"]["items"]["$ref"]
+    return document["components"]["schemas"][reference.rsplit("/", 1)[1]]
+
+
+def _sample(name: str, schema: dict):
+    """A value the validator takes for this property."""
+    if schema.get("format") == "date-time":
+        return (timezone.now() - timedelta(hours=1)).isoformat()
+    if "x-known-values" in schema:
+        return schema["x-known-values"][0]
+    return f"{name}-1"
+
+
+def _problems(event: dict) -> dict[str, list[str]]:
+    """Field → what `intake.events_parse` says is wrong with it."""
+    _events, errors = events_parse([event])
+    found: dict[str, list[str]] = {}
+    for error in errors:
+        found.setdefault(error.field, []).append(error.error)
+    return found
+
+
+@pytest.mark.parametrize(
+    ("path", "omitted"),
+    [
+        ("/api/v1/webhooks/tracking/{carrier_code}/", set()),
+        (SHIPMENTS_URL + "{shipment_id}/events/", {"tracking_number", "order_reference"}),
+    ],
+)
+def test_the_event_schema_lists_exactly_what_the_validator_takes(path, omitted):
+    document = APIClient().get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
+    component = _event_component(document.json(), path)
+    properties, required = component["properties"], set(component["required"])
+    # The events endpoint fills these in from the shipment before validating.
+    given = {name: f"{name}-1" for name in omitted}
+    minimal = {**given, **{name: _sample(name, properties[name]) for name in required}}
+
+    # The fields: exactly those the validator reads; anything else is kept as given.
+    assert set(properties) | omitted == set(KNOWN_FIELDS)
+    full = {**given, **{name: _sample(name, schema) for name, schema in properties.items()}}
+    full["estimate_end"] = full["estimate_start"]
+    events, errors = events_parse([{**full, "carrier_extra": "kept"}])
+    assert errors == []
+    assert events[0].payload == {"carrier_extra": "kept"}
+    # Required: exactly the fields the validator refuses to go without.
+    assert _problems(minimal) == {}
+    for name in required:
+        without = {key: value for key, value in minimal.items() if key != name}
+        assert _problems(without) == {name: ["is required"]}, name
+        assert _problems({**minimal, name: None}) == {name: ["is required"]}, name
+    for name in set(properties) - required:
+        assert properties[name]["nullable"] is True
+        assert name not in _problems({**minimal, name: None}), name
+    for name, schema in properties.items():
+        problems = _problems({**minimal, name: 12345})
+        # Types: text is a string; a date and time is ISO 8601 with its offset.
+        if schema.get("format") == "date-time":
+            assert problems[name] == ["must be an ISO 8601 date and time"]
+            naive = {**minimal, name: "2025-03-02T09:00:00"}
+            assert _problems(naive)[name] == ["needs a time zone offset (e.g. +09:00 or Z)"]
+        else:
+            assert problems[name] == ["must be a string"], name
+        # Lengths: the longest the schema allows passes the length check, one more does not.
+        if "maxLength" in schema:
+            limit = schema["maxLength"]
+            at_limit = _problems({**minimal, name: "x" * limit}).get(name, [])
+            over = _problems({**minimal, name: "x" * (limit + 1)})[name]
+            assert f"must be at most {limit} characters" not in at_limit, name
+            assert f"must be at most {limit} characters" in over, name
+        # Enums: no strict enum anywhere; a text lists the values it knows iff it refuses others.
+        assert "enum" not in schema
+        if schema.get("format") != "date-time":
+            refused = name in _problems({**minimal, name: "zz no such value"})
+            assert refused == ("x-known-values" in schema), name
+        for value in schema.get("x-known-values", []):
+            assert name not in _problems({**minimal, name: value}), (name, value)

@@ -7,7 +7,6 @@ events: attach them to the shipment that has since appeared with their tracking 
 from urllib.parse import urlencode
 
 from django.contrib import admin, messages
-from django.db import transaction
 from django.db.models import Subquery
 from django.urls import reverse
 from django.utils.html import format_html
@@ -17,8 +16,7 @@ from django.utils.translation import ngettext
 from apps.core.admin import ReadOnlyAdminMixin
 from apps.core.errors import ApplicationError
 from apps.shipments.models import EstimateRevision, Shipment, TrackingEvent, WebhookDelivery
-from apps.shipments.services import unmatched_attach
-from apps.shipments.telling import stages_tell
+from apps.shipments.services import events_attach
 
 
 def shipment_label(shipment: Shipment | None) -> str:
@@ -106,17 +104,15 @@ class TrackingEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         shipments = [s for s in candidates if (s.carrier_id, s.tracking_number) in wanted]
         found = {(shipment.carrier_id, shipment.tracking_number) for shipment in shipments}
         try:
-            with transaction.atomic():
-                result = unmatched_attach(shipments=shipments)
-                # As when a new shipment picks up its early events: the customer hears of
-                # the stages those events complete.
-                stages_tell(stages=result.stages)
+            # As when a new shipment picks up its early events: the customer hears of the
+            # stages those events complete.
+            result = events_attach(shipments=shipments)
         except ApplicationError as error:
             self.message_user(request, error.message, messages.ERROR)
             return
         left = sum(1 for pair in selected if pair not in found)
         # One shipment per (carrier, number) takes the events: the newest, if numbers recur.
-        self._report(request, attached=result.created, shipments=len(found), left=left)
+        self._report(request, attached=result.attached, shipments=len(found), left=left)
 
     def _report(self, request, *, attached: int, shipments: int, left: int) -> None:
         if attached:

@@ -2,11 +2,10 @@
 
 - `files`: reading CSV / JSON Lines row by row with line numbers, in constant memory
 - `carriers`: carrier codes of rows → carriers
-- `tracking`: events in batches, stored by writer threads on PostgreSQL, by the webhook's
-  service elsewhere
-- `postgres`: COPY + INSERT … ON CONFLICT with shipment matching, and a set-based fold
+- `tracking`: events in batches through the webhook's service (`services.tracking_receive`),
+  stored by writer threads through COPY on PostgreSQL (`sql`)
 - `shipment_rows`, `shipments`: shipments and customers in batches, then the late match of the
-  events that came before them
+  events that came before them (`services.events_attach`)
 - `report`: counts and the first rejected lines
 """
 

@@ -4,7 +4,7 @@ Idempotent on (carrier, tracking number, order reference), the database's unique
 existing shipment is counted as a duplicate and never overwritten. Customers are found by email,
 else by phone, and created once. Each batch is one transaction that also gives the new shipments
 the tracking events that came before them (kept unmatched for this moment) and folds those into
-their status, through `services.unmatched_attach`, as `services.shipment_create` does.
+their status, through `services.events_attach`, as `services.shipment_create` does.
 """
 
 from collections.abc import Callable
@@ -24,8 +24,7 @@ from apps.shipments.imports.shipment_rows import (
     shipment_parse,
 )
 from apps.shipments.models import Channel, Customer, Shipment
-from apps.shipments.services import unmatched_attach
-from apps.shipments.telling import stages_tell
+from apps.shipments.services import events_attach
 
 BATCH_SIZE = 2000
 
@@ -115,12 +114,11 @@ def _batch_store(batch: dict, *, notify: bool, report: ImportReport) -> None:
             if (shipment.carrier_id, shipment.tracking_number, shipment.order_reference) in batch
         ]
         # Events that came before their shipment were kept unmatched for this moment.
-        attached = unmatched_attach(shipments=created, now=now)
-        if notify:
-            report.notified += stages_tell(stages=attached.stages, now=now)
+        attached = events_attach(shipments=created, notify=notify, now=now)
     report.imported += len(created)
     report.duplicates += len(batch) - len(created)
-    report.attached += attached.created
+    report.attached += attached.attached
+    report.notified += attached.notified
     if not connection.force_debug_cursor:
         # Under DEBUG each query's SQL stays on the connection; a long import must not grow it.
         connection.queries_log.clear()
@@ -140,7 +138,7 @@ def shipments_import(
     Side effects, per batch in its own transaction: creates the customers not found by email
     (else phone), the shipments not stored yet (existing ones are duplicates, left as they are),
     attaches the tracking events waiting unmatched for them and folds those into their status
-    (`services.unmatched_attach`); with `notify`, queues the customers' stage messages. Raises
+    (`services.events_attach`); with `notify`, queues the customers' stage messages. Raises
     `ImportFailed` for a file that cannot be read or decoded or whose header is wrong.
     """
     carriers = CarrierLookup(carrier_code)

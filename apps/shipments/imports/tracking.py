@@ -6,11 +6,12 @@ each: a crash leaves whole batches, and a re-run skips what is stored (the uniqu
 (carrier, carrier event id) decides, so a second run imports nothing). Events for tracking
 numbers without a shipment are stored unmatched, never dropped.
 
-On PostgreSQL a batch goes through COPY and one INSERT … ON CONFLICT (`imports.postgres`), and
-is stored by writer threads while this one reads and parses the next batches: reading and
-parsing are Python's work, storing is mostly the database's, so they overlap. Elsewhere
-(SQLite) a batch goes through `services.events_ingest`, the webhook's path. Either way the new
-events are folded into the shipments they matched, locked, by `services.history_apply`.
+Each batch goes through `services.tracking_receive`, the webhook's own service, once per
+carrier in the batch's transaction. On PostgreSQL it stores through COPY and one INSERT … ON
+CONFLICT (`sql.events_insert` with `bulk`), on writer threads while this one reads and parses
+the next batches: reading and parsing are Python's work, storing is mostly the database's, so
+they overlap. Either way the new events are folded into the shipments they matched, locked, by
+`services.history_apply`.
 """
 
 import queue
@@ -20,14 +21,13 @@ from collections.abc import Callable
 from django.db import connection, transaction
 from django.utils import timezone
 
+from apps.shipments import sql
 from apps.shipments.imports.carriers import CarrierLookup
 from apps.shipments.imports.files import ImportFailed, RowReader
-from apps.shipments.imports.postgres import events_copy, staging_prepare
 from apps.shipments.imports.report import ImportReport
 from apps.shipments.intake import KNOWN_FIELDS, EventIn, event_parse
 from apps.shipments.models import Carrier
-from apps.shipments.services import IngestResult, events_ingest
-from apps.shipments.telling import stages_tell
+from apps.shipments.services import tracking_receive
 
 BATCH_SIZE = 5000
 # Threads storing batches on PostgreSQL beside the one reading the file (0: store inline).
@@ -35,23 +35,28 @@ WRITERS = 2
 REQUIRED_COLUMNS = ("event_id", "tracking_number", "status", "occurred_at")
 METHODS = ("auto", "copy", "orm")
 
-# (carrier id, carrier event id) → (carrier, event): one batch, in file order, without repeats.
-Batch = dict[tuple[int, str], tuple[Carrier, EventIn]]
 
+class _Batch:
+    """One batch of rows: per carrier, its events in file order, without repeats."""
 
-def _events_orm(batch: Batch, now) -> IngestResult:
-    """Store a batch through the webhook's service, one call per carrier (any database)."""
-    by_carrier: dict[int, tuple[Carrier, list[EventIn]]] = {}
-    for (carrier_id, _), (carrier, event) in batch.items():
-        by_carrier.setdefault(carrier_id, (carrier, []))[1].append(event)
-    total = IngestResult(received=len(batch))
-    for carrier, events in by_carrier.values():
-        result = events_ingest(carrier=carrier, events=events, now=now)
-        total.created += result.created
-        total.duplicates += result.duplicates
-        total.unmatched += result.unmatched
-        total.stages.extend(result.stages)
-    return total
+    def __init__(self):
+        self.by_carrier: dict[int, tuple[Carrier, dict[str, EventIn]]] = {}
+        self.size = 0
+
+    def __len__(self) -> int:
+        return self.size
+
+    def add(self, carrier: Carrier, event: EventIn) -> bool:
+        """Add the event; False (and nothing added) if the batch holds its id already."""
+        group = self.by_carrier.get(carrier.pk)
+        if group is None:
+            group = self.by_carrier[carrier.pk] = (carrier, {})
+        events = group[1]
+        if event.carrier_event_id in events:
+            return False
+        events[event.carrier_event_id] = event
+        self.size += 1
+        return True
 
 
 class _Store:
@@ -65,8 +70,8 @@ class _Store:
     over; the batches committed so far stay, and a re-run skips them.
     """
 
-    def __init__(self, *, use_copy: bool, notify: bool, report: ImportReport, writers: int):
-        self.use_copy, self.notify, self.report = use_copy, notify, report
+    def __init__(self, *, bulk: bool, notify: bool, report: ImportReport, writers: int):
+        self.bulk, self.notify, self.report = bulk, notify, report
         self._error: BaseException | None = None
         self._counting = threading.Lock()
         self._threads = []
@@ -80,21 +85,28 @@ class _Store:
                 thread.start()
                 self._threads.append(thread)
 
-    def _store(self, batch: Batch, *, prepared: bool = False) -> None:
+    def _store(self, batch: _Batch) -> None:
         now = timezone.now()
+        imported = duplicates = unmatched = notified = 0
+        # One transaction per batch, whatever its carriers: a crash leaves whole batches.
         with transaction.atomic():
-            if self.use_copy:
-                result = events_copy(batch, now, prepared=prepared)
-            else:
-                result = _events_orm(batch, now)
-            notified = 0
-            if self.notify:
+            for carrier, events in batch.by_carrier.values():
                 # In the batch's transaction: the outbox rows commit with the state they report.
-                notified = stages_tell(stages=result.stages, now=now)
+                result = tracking_receive(
+                    carrier=carrier,
+                    events=list(events.values()),
+                    notify=self.notify,
+                    bulk=self.bulk,
+                    now=now,
+                )
+                imported += result.created
+                duplicates += result.duplicates
+                unmatched += result.unmatched
+                notified += result.notified
         with self._counting:
-            self.report.imported += result.created
-            self.report.duplicates += result.duplicates
-            self.report.unmatched += result.unmatched
+            self.report.imported += imported
+            self.report.duplicates += duplicates
+            self.report.unmatched += unmatched
             self.report.notified += notified
         # Under DEBUG each query's SQL stays on the connection; a long import must not grow
         # it (unless someone captures queries on purpose, as a test does).
@@ -105,18 +117,10 @@ class _Store:
         # A failure is kept for the reading thread to raise; the queue is drained regardless,
         # so that thread never waits on a full queue.
         try:
-            prepared = False
-            try:
-                # Its own connection, each batch its own transaction: the staging tables can be
-                # made once, outside them.
-                staging_prepare()
-                prepared = True
-            except BaseException as exc:
-                self._error = exc
             while (batch := self._queue.get()) is not None:
                 if self._error is None:
                     try:
-                        self._store(batch, prepared=prepared)
+                        self._store(batch)
                     except BaseException as exc:
                         self._error = exc
         finally:
@@ -126,7 +130,7 @@ class _Store:
         if self._error is not None:
             raise self._error
 
-    def put(self, batch: Batch) -> None:
+    def put(self, batch: _Batch) -> None:
         if not batch:
             return
         if not self._threaded:
@@ -135,7 +139,7 @@ class _Store:
         self._raise_failure()
         self._queue.put(batch)
 
-    def finish(self, batch: Batch) -> None:
+    def finish(self, batch: _Batch) -> None:
         """Store the last batch and wait for all; raise what failed on the way."""
         try:
             self.put(batch)
@@ -189,10 +193,9 @@ def tracking_import(
     """
     if method not in METHODS:
         raise ImportFailed(f"unknown import method '{method}' (one of {', '.join(METHODS)})")
-    is_postgres = connection.vendor == "postgresql"
-    if method == "copy" and not is_postgres:
+    if method == "copy" and not sql.copy_supported():
         raise ImportFailed("the COPY method needs PostgreSQL")
-    use_copy = is_postgres and method != "orm"
+    use_copy = method != "orm" and sql.copy_supported()
     carriers = CarrierLookup(carrier_code)
     required = REQUIRED_COLUMNS if carriers.default else ("carrier", *REQUIRED_COLUMNS)
     report = ImportReport()
@@ -205,9 +208,9 @@ def tracking_import(
         # Inside a caller's transaction the batches cannot commit on their own: run them here.
         threaded = use_copy and writers > 0 and not connection.in_atomic_block
         store = _Store(
-            use_copy=use_copy, notify=notify, report=report, writers=writers if threaded else 0
+            bulk=use_copy, notify=notify, report=report, writers=writers if threaded else 0
         )
-        batch: Batch = {}
+        batch = _Batch()
         # Repeats inside a batch; counted apart from the writers' counts, which they lock.
         repeats = 0
         now = timezone.now()
@@ -227,14 +230,12 @@ def tracking_import(
                     reasons += [(error.field, error.error) for error in errors]
                     report.reject(row.line, reasons)
                     continue
-                key = (carrier.pk, event.carrier_event_id)
-                if key in batch:
+                if not batch.add(carrier, event):
                     repeats += 1
                     continue
-                batch[key] = (carrier, event)
                 if len(batch) >= batch_size:
                     store.put(batch)
-                    batch = {}
+                    batch = _Batch()
                     now = timezone.now()
                     if on_progress:
                         on_progress(reader.position, reader.size, report)

@@ -1,11 +1,10 @@
-"""Writes to shipments: tracking events in, status from history, estimates, delay flags."""
+"""Writes to shipments: tracking events in, status from history, estimates, delay flags.
 
-from apps.shipments.services.events import (
-    delivery_register,
-    events_ingest,
-    shipments_fold,
-    unmatched_attach,
-)
+Faces receive tracking through `tracking_receive` and attach early events through
+`events_attach` (`receive`); `events` holds the steps those are made of.
+"""
+
+from apps.shipments.delays import delay_mark, delay_measure
 from apps.shipments.services.history import (
     INFERRED_REASONS,
     SHIPMENT_STATE_FIELDS,
@@ -13,9 +12,13 @@ from apps.shipments.services.history import (
     STAGE_ESTIMATE_REVISED,
     STATUS_STAGE,
     IngestResult,
-    delay_mark,
-    delay_measure,
     history_apply,
+)
+from apps.shipments.services.receive import (
+    AttachResult,
+    ReceiveResult,
+    events_attach,
+    tracking_receive,
 )
 from apps.shipments.services.shipment import customer_get_or_create, shipment_create
 
@@ -25,14 +28,14 @@ __all__ = [
     "STAGE_DELAYED",
     "STAGE_ESTIMATE_REVISED",
     "STATUS_STAGE",
+    "AttachResult",
     "IngestResult",
+    "ReceiveResult",
     "customer_get_or_create",
     "delay_mark",
     "delay_measure",
-    "delivery_register",
-    "events_ingest",
+    "events_attach",
     "history_apply",
     "shipment_create",
-    "shipments_fold",
-    "unmatched_attach",
+    "tracking_receive",
 ]

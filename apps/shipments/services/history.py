@@ -3,7 +3,7 @@
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from apps.shipments.delays import delay_size
+from apps.shipments.delays import delay_mark, delay_measure
 from apps.shipments.estimates import estimate_predict
 from apps.shipments.models import (
     FINAL_STATUSES,
@@ -72,30 +72,6 @@ class IngestResult:
             "duplicates": self.duplicates,
             "unmatched": self.unmatched,
         }
-
-
-def delay_mark(*, shipment: Shipment, reason: str, now: datetime) -> bool:
-    """Flag the (locked, in-memory) shipment delayed; returns True if it was not before."""
-    if shipment.is_delayed:
-        return False
-    shipment.is_delayed = True
-    shipment.delay_reason = reason
-    shipment.delay_detected_at = now
-    delay_measure(shipment=shipment, now=now)
-    return True
-
-
-def delay_measure(*, shipment: Shipment, now: datetime) -> None:
-    """Size of the delay: against the new estimate if it ends later than now, else against now."""
-    moment = shipment.delivered_at or now
-    if not shipment.delivered_at and shipment.estimate_end and shipment.estimate_end > moment:
-        moment = shipment.estimate_end
-    shipment.delay_hours, shipment.delay_business_days = delay_size(
-        promised_end=shipment.promised_end,
-        moment=moment,
-        time_zone=shipment.destination_time_zone,
-    )
-    shipment.delay_measured_at = now
 
 
 def _estimate_set(shipment, *, start, end, source, reason, now, revisions, stages) -> None:

@@ -12,15 +12,14 @@ from apps.shipments.models import (
     Shipment,
 )
 from apps.shipments.normalize import tracking_number_clean
-from apps.shipments.services.events import unmatched_attach
-from apps.shipments.telling import stages_tell
+from apps.shipments.services.receive import events_attach
 
 
 @transaction.atomic
 def shipment_create(
     *,
     carrier: Carrier,
-    customer,
+    customer: Customer | dict,
     tracking_number: str,
     order_reference: str,
     promised_start: datetime,
@@ -30,7 +29,11 @@ def shipment_create(
 ) -> Shipment:
     """Create a shipment and attach any events that came in before it (told to the customer).
 
-    Refuses a duplicate (carrier, tracking number, order reference) with ShipmentExists.
+    `customer`: a Customer, or the contact fields to find or create one by
+    (`customer_get_or_create`). One transaction, so a refused shipment leaves no new customer
+    behind; `events_attach` locks the waiting events, then the shipment. Refuses a duplicate
+    (carrier, tracking number, order reference) with ShipmentExists, a promise window ending
+    before it starts with PromiseWindowInvalid.
     """
     now = now or timezone.now()
     tracking_number = tracking_number_clean(tracking_number)
@@ -40,6 +43,8 @@ def shipment_create(
         carrier=carrier, tracking_number=tracking_number, order_reference=order_reference
     ).exists():
         raise ShipmentExists()
+    if isinstance(customer, dict):
+        customer = customer_get_or_create(**customer)
     try:
         with transaction.atomic():
             shipment = Shipment.objects.create(
@@ -54,8 +59,7 @@ def shipment_create(
             )
     except IntegrityError as exc:  # a parallel create of the same parcel won
         raise ShipmentExists() from exc
-    result = unmatched_attach(shipments=[shipment], now=now)
-    stages_tell(stages=result.stages, now=now)
+    events_attach(shipments=[shipment], now=now)
     shipment.refresh_from_db()
     return shipment
 

@@ -109,7 +109,7 @@ class Command(BaseCommand):
             "--method",
             choices=METHODS,
             default="auto",
-            help="copy: PostgreSQL COPY + INSERT ON CONFLICT; orm: the webhook's service; "
+            help="copy: PostgreSQL COPY + INSERT ON CONFLICT; orm: the webhook's writes; "
             "auto (default): copy on PostgreSQL, else orm",
         )
 
