@@ -86,13 +86,27 @@ def _column(field, objs, connection) -> list:
     return [field.get_db_prep_save(getattr(obj, name), connection) for obj in objs]
 
 
+def is_postgres(connection) -> bool:
+    return connection.vendor == "postgresql"
+
+
 def bulk_update_rows(model, objs, fields: list[str]) -> int:
-    """Write `fields` of `objs` (matched by primary key); returns the number of rows written."""
+    """Write `fields` of `objs` (matched by primary key); returns the number of rows written.
+
+    On PostgreSQL one UPDATE … FROM unnest(arrays); elsewhere Django's bulk_update."""
     if not objs:
         return 0
     connection = connections[model.objects.db]
-    if connection.vendor != "postgresql":
-        return model.objects.bulk_update(objs, fields, batch_size=500)
+    if is_postgres(connection):
+        return _bulk_update_rows_postgres(connection, model, objs, fields)
+    return _bulk_update_rows_portable(model, objs, fields)
+
+
+def _bulk_update_rows_portable(model, objs, fields: list[str]) -> int:
+    return model.objects.bulk_update(objs, fields, batch_size=500)
+
+
+def _bulk_update_rows_postgres(connection, model, objs, fields: list[str]) -> int:
     meta = model._meta
     pk = meta.pk
     columns = [pk, *(meta.get_field(name) for name in fields)]
@@ -124,21 +138,29 @@ def bulk_insert_rows(model, objs, *, unique_field: str, scope: dict | None = Non
     if not objs:
         return []
     connection = connections[model.objects.db]
-    if connection.vendor != "postgresql":
-        values = [getattr(obj, unique_field) for obj in objs]
-        existing = set(
-            model.objects.filter(**(scope or {}), **{f"{unique_field}__in": values}).values_list(
-                unique_field, flat=True
-            )
+    if is_postgres(connection):
+        return _bulk_insert_rows_postgres(connection, model, objs, unique_field)
+    return _bulk_insert_rows_portable(model, objs, unique_field, scope)
+
+
+def _bulk_insert_rows_portable(model, objs, unique_field: str, scope: dict | None) -> list:
+    values = [getattr(obj, unique_field) for obj in objs]
+    existing = set(
+        model.objects.filter(**(scope or {}), **{f"{unique_field}__in": values}).values_list(
+            unique_field, flat=True
         )
-        fresh, seen = [], set(existing)
-        for obj in objs:
-            key = getattr(obj, unique_field)
-            if key not in seen:
-                seen.add(key)
-                fresh.append(obj)
-        model.objects.bulk_create(fresh, batch_size=1000)
-        return [getattr(obj, unique_field) for obj in fresh]
+    )
+    fresh, seen = [], set(existing)
+    for obj in objs:
+        key = getattr(obj, unique_field)
+        if key not in seen:
+            seen.add(key)
+            fresh.append(obj)
+    model.objects.bulk_create(fresh, batch_size=1000)
+    return [getattr(obj, unique_field) for obj in fresh]
+
+
+def _bulk_insert_rows_postgres(connection, model, objs, unique_field: str) -> list:
     fields = [field for field in model._meta.concrete_fields if not field.primary_key]
     arrays = [_column(field, objs, connection) for field in fields]
     return _insert_arrays(connection, model, fields, arrays, unique_field)
@@ -157,13 +179,20 @@ def bulk_insert_values(
     if not rows:
         return []
     connection = connections[model.objects.db]
-    meta = model._meta
-    if connection.vendor != "postgresql":
-        objs = [model(**dict(zip(fields, row, strict=True))) for row in rows]
-        return bulk_insert_rows(model, objs, unique_field=unique_field, scope=scope)
+    if is_postgres(connection):
+        return _bulk_insert_values_postgres(connection, model, fields, rows, unique_field)
+    return _bulk_insert_values_portable(model, fields, rows, unique_field, scope)
+
+
+def _bulk_insert_values_portable(model, fields, rows, unique_field: str, scope) -> list:
+    objs = [model(**dict(zip(fields, row, strict=True))) for row in rows]
+    return _bulk_insert_rows_portable(model, objs, unique_field, scope)
+
+
+def _bulk_insert_values_postgres(connection, model, fields, rows, unique_field: str) -> list:
     given = {name: index for index, name in enumerate(fields)}
     columns, arrays = [], []
-    for field in meta.concrete_fields:
+    for field in model._meta.concrete_fields:
         if field.primary_key:
             continue
         columns.append(field)
