@@ -332,6 +332,13 @@ class Offer(models.Model):
         ]
         indexes = [
             models.Index(fields=["status", "created_at"]),
+            # The dashboard's CSAT by compensation reads the first accepted offer of a parcel
+            # per answer: index-only, in order, with its kind.
+            models.Index(
+                fields=["shipment", "responded_at", "id", "kind"],
+                name="offer_accepted_idx",
+                condition=Q(status="accepted"),
+            ),
             models.Index(
                 fields=["created_at", "id"],
                 name="offer_awaiting_approval_idx",

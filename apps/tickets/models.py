@@ -104,6 +104,12 @@ class Ticket(TimeStampedModel):
                 name="ticket_open_due_idx",
                 condition=Q(status__in=["new", "open", "pending_customer"]),
             ),
+            # "Told before they complained" looks for a complaint per delayed parcel: index-only.
+            models.Index(
+                fields=["shipment", "created_at"],
+                name="ticket_complaint_idx",
+                condition=Q(is_proactive=False),
+            ),
         ]
         constraints = [
             models.CheckConstraint(
