@@ -53,9 +53,9 @@ def test_the_plan_depends_only_on_the_seed_and_the_anchor():
 
     def plan():
         # Private on purpose: the plan is what makes every database get the same demo.
-        clock = demo._Clock(anchor, demo._rng("times"))
-        customers = demo._plan_customers(demo._rng("customers"), clock)
-        shipments = demo._plan_shipments(demo._rng("shipments"), clock, customers)
+        clock = demo.Clock(anchor, demo.rng_for("times"))
+        customers = demo.plan_customers(demo.rng_for("customers"), clock)
+        shipments = demo.plan_shipments(demo.rng_for("shipments"), clock, customers)
         return [
             (
                 pl.carrier,

@@ -8,31 +8,48 @@ from django.utils import timezone
 
 from apps.compensation.models import Budget, OfferStatus
 from apps.compensation.presets import presets_ensure
+from apps.compensation.services import rule_update
 
-from .plan.clock import _Clock
+from .plan.clock import Clock
 
 BUDGET_AMOUNT = Decimal("2000000")
 
 
-def _rules_ensure(created: dict) -> dict:
+def rules_ensure(created: dict) -> dict:
     """The shipped presets (apps/compensation/presets.py), found by name."""
     rules, count = presets_ensure()
     created["compensation rules"] += count
     return rules
 
 
-def _month_start(day: date) -> date:
+def rules_revise(rules: dict, users: dict, created: dict) -> None:
+    """The manager's edit of a preset after its first offers, so a rule shows its history: the
+    goodwill coupon now counts from ₩15,000. Through the service, as the desk would; once (a
+    second run finds nothing to change and writes no version)."""
+    changed = rule_update(
+        rule=rules["goodwill_1"],
+        changes={
+            "coupon_min_order": Decimal("15000"),
+            "description": "₩2,000 off a next order of ₩15,000 or more.",
+        },
+        actor=users["manager"],
+        reason="Most customers' next orders are under ₩20,000: a coupon they can use.",
+    )
+    created["rule versions"] += changed.version > rules["goodwill_1"].version
+
+
+def month_start(day: date) -> date:
     return day.replace(day=1)
 
 
-def _budgets_ensure(clock: _Clock, created: dict) -> dict:
+def budgets_ensure(clock: Clock, created: dict) -> dict:
     """Last month's and this month's general budget; an offer lands in the one of its date."""
-    this_month = _month_start(timezone.localtime(clock.anchor).date())
-    last_month = _month_start(this_month - timedelta(days=1))
+    this_month = month_start(timezone.localtime(clock.anchor).date())
+    last_month = month_start(this_month - timedelta(days=1))
     budgets = {}
     for start, end in (
         (last_month, this_month - timedelta(days=1)),
-        (this_month, _month_start(this_month + timedelta(days=31)) - timedelta(days=1)),
+        (this_month, month_start(this_month + timedelta(days=31)) - timedelta(days=1)),
     ):
         budget, was_created = Budget.objects.get_or_create(
             period_start=start,
@@ -49,7 +66,7 @@ def _budgets_ensure(clock: _Clock, created: dict) -> dict:
     return budgets
 
 
-def _budgets_settle(budgets: dict) -> None:
+def budgets_settle(budgets: dict) -> None:
     """Reserved = what the offers hold (proposed, approved); spent = issued + accepted."""
     for budget in budgets.values():
         totals = budget.offers.aggregate(

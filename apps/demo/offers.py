@@ -10,7 +10,7 @@ from apps.core.money import money_format
 from apps.core.tokens import reference_generate
 from apps.shipments.models import Shipment
 
-from .compensation import _month_start
+from .compensation import month_start
 
 OFFER_ANSWER_DAYS = 14
 
@@ -96,7 +96,7 @@ def _offer_terms(spec: str, shipment: Shipment, rules: dict, language: str) -> t
     return None, kind, amount, group, reason, text_ko if ko else text_en
 
 
-def _offers_ensure(
+def offers_ensure(
     rng, clock, plans, shipments, ticket_plans, ticket_rows, rules, budgets, users, created
 ) -> None:
     """Offers in every status with their audit trail, and vouchers for those issued."""
@@ -139,7 +139,7 @@ def _offers_ensure(
             ticket=ticket_of.get(plan),
             rule=rule,
             rule_version=rule.version if rule else None,
-            budget=budgets[_month_start(timezone.localtime(start).date())],
+            budget=budgets[month_start(timezone.localtime(start).date())],
             stacking_group=group,
             kind=kind,
             currency=shipment.currency,

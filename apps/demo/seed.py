@@ -27,22 +27,22 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from apps.compensation.models import Budget, CompensationRule, Offer
+from apps.compensation.models import Budget, CompensationRule, CompensationRuleVersion, Offer
 from apps.core.tokens import token_hash
 from apps.feedback.models import Survey, SurveyResponse
 from apps.notifications.models import Notification, NotificationStatus
 from apps.shipments.models import Carrier, Customer, Shipment, TrackingEvent
 from apps.tickets.models import Ticket
 
-from .compensation import _budgets_ensure, _budgets_settle, _rules_ensure
-from .offers import _offers_ensure
-from .plan.clock import _Clock, _rng
-from .plan.customers import _plan_customers
-from .plan.shipments import _plan_shipments
-from .shipments import _carriers_ensure, _customers_ensure, _shipments_ensure, _unmatched_ensure
-from .surveys import _surveys_create
-from .tickets import _tickets_ensure
-from .users import DEMO_PASSWORDS, DEMO_USERS, _users_ensure
+from .compensation import budgets_ensure, budgets_settle, rules_ensure, rules_revise
+from .offers import offers_ensure
+from .plan.clock import Clock, rng_for
+from .plan.customers import plan_customers
+from .plan.shipments import plan_shipments
+from .shipments import carriers_ensure, customers_ensure, shipments_ensure, unmatched_ensure
+from .surveys import surveys_create
+from .tickets import tickets_ensure
+from .users import DEMO_PASSWORDS, DEMO_USERS, users_ensure
 
 __all__ = [
     "DEMO_PASSWORDS",
@@ -52,10 +52,10 @@ __all__ = [
     "demo_counts",
     "demo_seed",
     # The plan, for the test that checks every database gets the same demo.
-    "_Clock",
-    "_plan_customers",
-    "_plan_shipments",
-    "_rng",
+    "Clock",
+    "plan_customers",
+    "plan_shipments",
+    "rng_for",
 ]
 
 
@@ -83,6 +83,7 @@ def demo_counts() -> dict[str, int]:
         "unmatched events": TrackingEvent.objects.filter(shipment__isnull=True).count(),
         "tickets": Ticket.objects.count(),
         "compensation rules": CompensationRule.objects.count(),
+        "rule versions": CompensationRuleVersion.objects.count(),
         "offers": Offer.objects.count(),
         "budgets": Budget.objects.count(),
         "surveys": Survey.objects.count(),
@@ -127,6 +128,7 @@ def demo_seed(*, anchor: datetime | None = None) -> DemoResult:
             "tracking events",
             "tickets",
             "compensation rules",
+            "rule versions",
             "budgets",
             "offers",
             "surveys",
@@ -135,23 +137,23 @@ def demo_seed(*, anchor: datetime | None = None) -> DemoResult:
     )
     # Messages the demo's past produces are history, not news: they are not sent now.
     last_notification = Notification.objects.order_by("-pk").values_list("pk", flat=True).first()
-    clock = _Clock(anchor, _rng("times"))
-    customer_plans = _plan_customers(_rng("customers"), clock)
-    plans = _plan_shipments(_rng("shipments"), clock, customer_plans)
+    clock = Clock(anchor, rng_for("times"))
+    customer_plans = plan_customers(rng_for("customers"), clock)
+    plans = plan_shipments(rng_for("shipments"), clock, customer_plans)
 
-    users = _users_ensure()
-    carriers = _carriers_ensure(created)
-    customers = _customers_ensure(customer_plans, created)
-    shipments = _shipments_ensure(plans, carriers, customers, clock, created)
-    _unmatched_ensure(_rng("unmatched"), clock, carriers, plans, created)
-    rules = _rules_ensure(created)
-    budgets = _budgets_ensure(clock, created)
-    ticket_plans, ticket_rows, link_ticket, token, surveys_for = _tickets_ensure(
-        _rng("tickets"), clock, plans, shipments, customers, users, created
+    users = users_ensure()
+    carriers = carriers_ensure(created)
+    customers = customers_ensure(customer_plans, created)
+    shipments = shipments_ensure(plans, carriers, customers, clock, created)
+    unmatched_ensure(rng_for("unmatched"), clock, carriers, plans, created)
+    rules = rules_ensure(created)
+    budgets = budgets_ensure(clock, created)
+    ticket_plans, ticket_rows, link_ticket, token, surveys_for = tickets_ensure(
+        rng_for("tickets"), clock, plans, shipments, customers, users, created
     )
-    _surveys_create(_rng("surveys"), clock, surveys_for, created)
-    _offers_ensure(
-        _rng("offers"),
+    surveys_create(rng_for("surveys"), clock, surveys_for, created)
+    offers_ensure(
+        rng_for("offers"),
         clock,
         plans,
         shipments,
@@ -162,7 +164,8 @@ def demo_seed(*, anchor: datetime | None = None) -> DemoResult:
         users,
         created,
     )
-    _budgets_settle(budgets)
+    budgets_settle(budgets)
+    rules_revise(rules, users, created)
     Notification.objects.filter(
         pk__gt=last_notification or 0, status=NotificationStatus.PENDING
     ).update(status=NotificationStatus.SUPPRESSED, last_error="demo history, not sent")

@@ -18,12 +18,12 @@ from apps.shipments.models import (
 )
 from apps.shipments.services import delay_mark, delay_measure, history_apply
 
-from .plan.clock import SEED, _Clock
+from .plan.clock import SEED, Clock
 from .plan.records import EventPlan, ShipmentPlan
 from .texts.carriers import CARRIERS, vocabulary
 
 
-def _carriers_ensure(created: dict) -> dict:
+def carriers_ensure(created: dict) -> dict:
     carriers = {}
     for code, name, country, template, stale_hours in CARRIERS:
         carrier, was_created = Carrier.objects.get_or_create(
@@ -44,7 +44,7 @@ def _carriers_ensure(created: dict) -> dict:
     return carriers
 
 
-def _customers_ensure(plans: list, created: dict) -> dict:
+def customers_ensure(plans: list, created: dict) -> dict:
     """CustomerPlan → Customer, found by (name, email, phone)."""
     emails = [pl.email for pl in plans if pl.email]
     phones = [pl.phone for pl in plans if not pl.email]
@@ -71,7 +71,7 @@ def _customers_ensure(plans: list, created: dict) -> dict:
     return result
 
 
-def _shipments_ensure(plans, carriers, customers, clock, created) -> dict:
+def shipments_ensure(plans, carriers, customers, clock, created) -> dict:
     """ShipmentPlan → Shipment. A new shipment comes with its whole tracking history."""
     existing = {
         (row.carrier_id, row.tracking_number, row.order_reference): row
@@ -208,8 +208,8 @@ def _history_fold(shipment, events, marks, clock, revisions) -> None:
         delay_measure(shipment=shipment, now=clock.anchor)
 
 
-def _unmatched_ensure(
-    rng: random.Random, clock: _Clock, carriers: dict, plans: list, created: dict
+def unmatched_ensure(
+    rng: random.Random, clock: Clock, carriers: dict, plans: list, created: dict
 ) -> None:
     """Events for numbers we do not know (digits swapped at the shop) for agents to resolve."""
     rows = []

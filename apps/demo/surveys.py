@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from apps.feedback.models import FollowUp, FollowUpReason, Survey, SurveyResponse
 
-from .plan.clock import _Clock
+from .plan.clock import Clock
 from .texts.surveys import SURVEY_ANSWERS
 
 # As the product does (SURVEY_DELAY_MINUTES, SURVEY_VALID_DAYS defaults).
@@ -14,7 +14,7 @@ SURVEY_DELAY = timedelta(hours=1)
 SURVEY_VALID = timedelta(days=14)
 
 
-def _surveys_create(rng: random.Random, clock: _Clock, surveys_for: list, created: dict) -> None:
+def surveys_create(rng: random.Random, clock: Clock, surveys_for: list, created: dict) -> None:
     """One survey per resolved ticket, sent an hour after resolution; most answered; a low
     answer opens a follow-up for the managers."""
     limit = clock.anchor - timedelta(minutes=5)

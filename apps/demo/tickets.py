@@ -6,17 +6,17 @@ from apps.tickets.models import MessageAuthor, Ticket, TicketEvent, TicketEventK
 from apps.tickets.services import ticket_open, ticket_reply, ticket_transition
 
 from .plan.records import TicketPlan
-from .plan.tickets import _fill, _plan_tickets, _ticket_steps
+from .plan.tickets import fill, plan_tickets, ticket_steps
 from .texts.tickets import TEXTS
 
 
-def _tickets_ensure(rng, clock, plans, shipments, customers, users, created):
+def tickets_ensure(rng, clock, plans, shipments, customers, users, created):
     """Open the tickets and move them along through the ticket services, at their past times.
 
     Returns the plans, plan → Ticket, the ticket whose link is printed, its token if it was
     opened in this run, and (ticket, first resolution time) pairs for the surveys.
     """
-    tickets = _plan_tickets(rng, clock, plans, shipments)
+    tickets = plan_tickets(rng, clock, plans, shipments)
     existing = {
         (row.customer_id, row.subject): row
         for row in Ticket.objects.filter(
@@ -29,7 +29,7 @@ def _tickets_ensure(rng, clock, plans, shipments, customers, users, created):
     for plan in tickets:
         # Drawn for every ticket, new or not, so each keeps its conversation.
         handler = agent if rng.random() < 0.7 else manager
-        steps = _ticket_steps(rng, plan, handler)
+        steps = ticket_steps(rng, plan, handler)
         customer = customers[plan.customer]
         row = existing.get((customer.pk, plan.subject[:200]))
         if row is not None:
@@ -134,7 +134,7 @@ def _ticket_play(ticket, plan, shipment, steps, handler, users, clock):
                 payload = TEXTS[plan.customer.language]["resolve"][topic]
             ticket_reply(
                 ticket=ticket,
-                body=_fill(payload, plan, shipment),
+                body=fill(payload, plan, shipment),
                 author_kind=MessageAuthor.AGENT,
                 author=handler,
                 is_internal=kind == "note",

@@ -14,7 +14,7 @@ DEMO_USERS = (
 )
 
 
-def _users_ensure() -> dict:
+def users_ensure() -> dict:
     """The demo logins, given the printed passwords on every run so they always work."""
     user_model = get_user_model()
     users = {}

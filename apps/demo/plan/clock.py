@@ -6,12 +6,12 @@ from datetime import datetime, timedelta
 SEED = 20240917
 
 
-def _rng(part: str) -> random.Random:
+def rng_for(part: str) -> random.Random:
     # One generator per part, so changing one part leaves the others' data as it was.
     return random.Random(f"{SEED}-{part}")  # noqa: S311 - demo data, not secrets
 
 
-class _Clock:
+class Clock:
     """Times relative to the anchor (the start of today); scans never later than just before it."""
 
     def __init__(self, anchor: datetime, rng: random.Random):

@@ -6,11 +6,11 @@ from apps.shipments.models import Channel
 
 from ..texts.people import EN_FIRST, EN_LAST, KO_FAMILY, KO_GIVEN
 from ..texts.places import DHL_ABROAD
-from .clock import _Clock
+from .clock import Clock
 from .records import CustomerPlan
 
 
-def _plan_customers(rng: random.Random, clock: _Clock) -> list[CustomerPlan]:
+def plan_customers(rng: random.Random, clock: Clock) -> list[CustomerPlan]:
     """120 Korean- and 80 English-speaking customers in Korea, and a few abroad (DHL exports)."""
     customers = []
     for n in range(200):

@@ -3,10 +3,10 @@
 from apps.shipments.models import DelayReason
 
 from ..texts.places import DHL_ORIGINS
-from .records import EventPlan, _upto
+from .records import EventPlan, upto
 
 
-def _dhl_journey(rng, clock, plan, kind, p, city_ko, city_en):
+def dhl_journey(rng, clock, plan, kind, p, city_ko, city_en):
     """A parcel's journey with DHL Express: imports to Korea, or exports to a customer abroad."""
     c = clock
     if plan.customer.abroad:
@@ -44,12 +44,12 @@ def _dhl_journey(rng, clock, plan, kind, p, city_ko, city_en):
     if kind in ("delivered", "abroad"):
         events = path
     elif kind == "in_transit":
-        events = _upto(path, "depart" if p == -1 else "cleared")
+        events = upto(path, "depart" if p == -1 else "cleared")
     elif kind == "out_for_delivery":
-        events = _upto(path, "arrive") + [E("ofd", c.between(-1, 15, 19), local)]
+        events = upto(path, "arrive") + [E("ofd", c.between(-1, 15, 19), local)]
     elif kind in ("attempt_failed", "pickup_point"):
         stage = "attempt" if kind == "attempt_failed" else "pickup_point"
-        events = _upto(path, "ofd") + [E(stage, c.between(-1, 13, 19), local)]
+        events = upto(path, "ofd") + [E(stage, c.between(-1, 13, 19), local)]
     elif kind == "pending":
         events = [
             E("pending", c.between(-1, 8, 14), origin),
@@ -61,7 +61,7 @@ def _dhl_journey(rng, clock, plan, kind, p, city_ko, city_en):
             E("label", c.between(-1, 14, 20), origin),
         ]
     elif kind == "customs":
-        events = _upto(path, "gateway") + [
+        events = upto(path, "gateway") + [
             E("customs", c.between(p + 1, 21, 22), gateway, DelayReason.CUSTOMS),
             E(
                 "customs",
@@ -73,7 +73,7 @@ def _dhl_journey(rng, clock, plan, kind, p, city_ko, city_en):
             ),
         ]
     elif kind == "refused":
-        events = _upto(path, "ofd") + [E("refused", path[-1].at, local)]
+        events = upto(path, "ofd") + [E("refused", path[-1].at, local)]
     else:
         raise ValueError(f"no DHL journey for {kind}")
     plan.events = events

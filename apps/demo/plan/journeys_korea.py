@@ -6,7 +6,7 @@ from apps.shipments.models import DelayReason, PromiseType
 
 from ..texts.carriers import STALE_HOURS
 from ..texts.places import KR_HUBS, KR_ORIGINS
-from .records import EventPlan, MarkPlan, _upto
+from .records import EventPlan, MarkPlan, upto
 
 # The promise watch runs every few minutes: it flags a delay a little after the fact.
 WATCH_LAG = timedelta(minutes=10)
@@ -21,7 +21,7 @@ _ON_TIME_PICKUP = {
 }
 
 
-def _korean_journey(rng, clock, plan, kind, reason, p, promise_days, branch, same_day, island):
+def korean_journey(rng, clock, plan, kind, reason, p, promise_days, branch, same_day, island):
     """A parcel's journey with a Korean carrier, from the shop to the door or wherever it
     stopped, and the delays flagged without a carrier event."""
     c = clock
@@ -89,13 +89,13 @@ def _korean_journey(rng, clock, plan, kind, reason, p, promise_days, branch, sam
         if not same_day and rng.random() < 0.25:
             events = [e for e in events if e.stage != "depart"]
     elif kind == "in_transit":
-        events = head if p == -1 else _upto(path, "arrive")
+        events = head if p == -1 else upto(path, "arrive")
     elif kind == "out_for_delivery":
-        events = _upto(path, "arrive") + [E("ofd", c.between(-1, 15, 19), branch)]
+        events = upto(path, "arrive") + [E("ofd", c.between(-1, 15, 19), branch)]
     elif kind == "attempt_failed":
-        events = _upto(path, "ofd") + [E("attempt", c.between(-1, 13, 19), branch)]
+        events = upto(path, "ofd") + [E("attempt", c.between(-1, 13, 19), branch)]
     elif kind == "pickup_point":
-        events = _upto(path, "ofd") + [E("pickup_point", c.between(-1, 13, 19), f"{branch} 편의점")]
+        events = upto(path, "ofd") + [E("pickup_point", c.between(-1, 13, 19), f"{branch} 편의점")]
     elif kind == "pending":
         events = [
             E("pending", c.between(-1, 8, 13), "온라인 쇼핑몰"),
@@ -107,7 +107,7 @@ def _korean_journey(rng, clock, plan, kind, reason, p, promise_days, branch, sam
             E("label", c.between(-1, 14, 18), f"{origin} 집배점"),
         ]
     elif kind == "refused":
-        events = _upto(path, "ofd") + [E("refused", c.between(p + transit, 12, 18), branch)]
+        events = upto(path, "ofd") + [E("refused", c.between(p + transit, 12, 18), branch)]
     elif kind == "transit_event":
         where = (
             rng.choice([h for h in KR_HUBS if h != hub])
@@ -176,13 +176,13 @@ def _korean_journey(rng, clock, plan, kind, reason, p, promise_days, branch, sam
             )
         )
     elif kind == "estimate":
-        events = head if p == -1 else _upto(path, "arrive")
+        events = head if p == -1 else upto(path, "arrive")
         events[-1].estimate = (
             c.at(p + promise_days + 1, 9, 0),
             c.at(p + promise_days + 1, 21, 0),
         )
     elif kind == "attempts":
-        events = [e for e in _upto(path, "ofd") if e.stage not in ("pending", "hub")] + [
+        events = [e for e in upto(path, "ofd") if e.stage not in ("pending", "hub")] + [
             E("attempt", c.between(p + transit, 14, 19), branch, reason),
             E("ofd", c.between(p + transit + 1, 8, 9), branch),
             E("attempt", c.between(p + transit + 1, 15, 19), branch, reason),
@@ -218,7 +218,7 @@ def _korean_journey(rng, clock, plan, kind, reason, p, promise_days, branch, sam
         ]
         plan.marks.append(MarkPlan(c.at(p + 2, 11, 0), DelayReason.RETAILER))
     elif kind == "wrong_address":
-        events = _upto(path, "ofd") + [
+        events = upto(path, "ofd") + [
             E("delay", c.between(p + transit, 13, 17), branch, reason),
             E("returned", c.between(p + transit + 3, 10, 15), branch),
         ]

@@ -76,7 +76,7 @@ class TicketPlan:
     variant: str = ""
 
 
-def _upto(events: list, stage: str) -> list:
+def upto(events: list, stage: str) -> list:
     for n, event in enumerate(events):
         if event.stage == stage:
             return events[: n + 1]

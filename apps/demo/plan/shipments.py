@@ -7,9 +7,9 @@ from decimal import Decimal
 from apps.shipments.models import DelayReason, PromiseType, ServiceLevel
 
 from ..texts.places import DHL_ABROAD, KR_PLACES
-from .clock import _Clock
-from .journeys_dhl import _dhl_journey
-from .journeys_korea import _korean_journey
+from .clock import Clock
+from .journeys_dhl import dhl_journey
+from .journeys_korea import korean_journey
 from .records import ShipmentPlan
 
 SHIPMENT_COUNT = 320
@@ -84,7 +84,7 @@ ON_TIME = {
 }
 
 
-def _plan_shipments(rng: random.Random, clock: _Clock, customers: list) -> list[ShipmentPlan]:
+def plan_shipments(rng: random.Random, clock: Clock, customers: list) -> list[ShipmentPlan]:
     scenarios = [(kind, reason, options, offers) for reason, kind, options, offers in DELAYED]
     for kind, count in ON_TIME.items():
         scenarios += [(kind, "", {}, ())] * count
@@ -166,7 +166,7 @@ def _tracking_number(rng: random.Random, carrier: str, taken: set) -> str:
 class _Builder:
     """One shipment's promise and tracking history for a scenario, in the carrier's own words."""
 
-    def __init__(self, rng: random.Random, clock: _Clock):
+    def __init__(self, rng: random.Random, clock: Clock):
         self.rng, self.clock = rng, clock
 
     def shipment(self, *, kind, reason, options, carrier, customer) -> ShipmentPlan:
@@ -228,9 +228,9 @@ class _Builder:
             marks=[],
         )
         if carrier == "dhl":
-            _dhl_journey(self.rng, self.clock, plan, kind, options.get("p"), city_ko, city_en)
+            dhl_journey(self.rng, self.clock, plan, kind, options.get("p"), city_ko, city_en)
         else:
-            _korean_journey(
+            korean_journey(
                 self.rng,
                 self.clock,
                 plan,
@@ -250,7 +250,7 @@ class _Builder:
         return plan
 
 
-def _in_order(events: list, clock: _Clock) -> None:
+def _in_order(events: list, clock: Clock) -> None:
     """Strictly increasing times, all before the anchor (a scan is never in the future)."""
     previous = None
     for event in events:

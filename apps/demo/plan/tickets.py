@@ -10,7 +10,7 @@ from apps.shipments.models import DelayReason, PromiseType, Shipment
 from apps.tickets.models import TicketCategory, TicketPriority, TicketStatus
 
 from ..texts.tickets import ITEMS, REASON_TEXT, TEXTS
-from .clock import _Clock
+from .clock import Clock
 from .records import TicketPlan
 
 # How many parcels that are fine still get a ticket, by what the customer asks about.
@@ -36,7 +36,7 @@ def _window_text(language: str, start: datetime, end: datetime) -> str:
     return f"{first}~{last}" if language == "ko" else f"{first} – {last}"
 
 
-def _fill(template: str, plan: TicketPlan, shipment: Shipment | None, item: str = "") -> str:
+def fill(template: str, plan: TicketPlan, shipment: Shipment | None, item: str = "") -> str:
     language = plan.customer.language
     values = dict.fromkeys(("order", "tn", "carrier", "date", "eta", "reason", "status"), "")
     values.update(name=plan.customer.address, item=item)
@@ -61,7 +61,7 @@ def _fill(template: str, plan: TicketPlan, shipment: Shipment | None, item: str 
     return template.format(**values)
 
 
-def _plan_tickets(rng: random.Random, clock: _Clock, plans: list, shipments: dict) -> list:
+def plan_tickets(rng: random.Random, clock: Clock, plans: list, shipments: dict) -> list:
     """About 45 tickets: most on late parcels, some on parcels that are fine, two on none."""
     tickets = []
     proactive_left = 4
@@ -143,8 +143,8 @@ def _plan_tickets(rng: random.Random, clock: _Clock, plans: list, shipments: dic
             subject, body = texts["no_parcel"]
         else:
             subject, body = rng.choice(texts["open"][ticket.topic])
-        ticket.subject = _fill(subject, ticket, shipment, item)
-        ticket.body = _fill(body, ticket, shipment, item)
+        ticket.subject = fill(subject, ticket, shipment, item)
+        ticket.body = fill(body, ticket, shipment, item)
         if ticket.shipment and ticket.shipment.promise_type == PromiseType.NEEDED_BY:
             ticket.priority = TicketPriority.URGENT
         elif ticket.proactive and shipment.delay_reason in (DelayReason.LOST, DelayReason.CUSTOMS):
@@ -154,7 +154,7 @@ def _plan_tickets(rng: random.Random, clock: _Clock, plans: list, shipments: dic
     return tickets
 
 
-def _statuses_assign(rng: random.Random, clock: _Clock, tickets: list) -> None:
+def _statuses_assign(rng: random.Random, clock: Clock, tickets: list) -> None:
     """Older tickets are further along: closed, resolved, waiting, open, and the newest new."""
     tickets.sort(key=lambda t: t.created)
     bands = (
@@ -175,7 +175,7 @@ def _statuses_assign(rng: random.Random, clock: _Clock, tickets: list) -> None:
     open_tickets[1].variant = "answered"
 
 
-def _ticket_steps(rng: random.Random, plan: TicketPlan, handler) -> list:
+def ticket_steps(rng: random.Random, plan: TicketPlan, handler) -> list:
     """(minutes after the previous step, kind, payload) that bring a ticket to its status."""
     T = TicketStatus
     texts = TEXTS[plan.customer.language]
