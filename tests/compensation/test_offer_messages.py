@@ -1,11 +1,13 @@
 """What the customer is told at each step, in their language, with a working private link."""
 
 import re
+from datetime import timedelta
 from decimal import Decimal
 from urllib.parse import urlparse
 
 import pytest
 from django.core import mail
+from django.utils import timezone
 
 from apps.compensation.models import ActionKind
 from apps.compensation.services import offer_accept, offer_decline, offer_issue, offers_propose
@@ -77,7 +79,9 @@ def test_the_issue_message_in_english(standard_terms, client):
     assert "Hello Kim, we are sorry your parcel TNMSGenboth is late." in body
     assert "We offer you compensation for the late delivery: ₩3,000." in body
     assert "2 days late × ₩3,000 × 50% = ₩3,000, Standard terms" in body
-    assert f"Accept or decline by {offer.expires_at:%Y-%m-%d}: {LINK_MARK}" in body
+    # The date as the desk's zone shows it (Seoul): in UTC it is a day earlier after 15:00.
+    expires = timezone.localtime(offer.expires_at)
+    assert f"Accept or decline by {expires:%Y-%m-%d}: {LINK_MARK}" in body
 
     sent = send(email)
     assert LINK_MARK not in sent
@@ -99,7 +103,8 @@ def test_the_issue_message_in_korean(standard_terms):
     title, body = offer_message(told(offer, "offer_issued")["email"])
     assert title == "배송 지연 보상 안내: ₩3,000"
     assert "택배 TNMSGkoboth의 배송이 늦어져 죄송합니다." in body
-    assert f"{offer.expires_at:%Y-%m-%d}까지 수락 또는 거절해 주세요: {LINK_MARK}" in body
+    expires = timezone.localtime(offer.expires_at)
+    assert f"{expires:%Y-%m-%d}까지 수락 또는 거절해 주세요: {LINK_MARK}" in body
 
 
 def test_acceptance_tells_the_voucher_code(standard_terms, client):
@@ -140,7 +145,6 @@ def test_decline_is_confirmed_once(standard_terms):
 
 
 def test_expiry_message_in_both_languages(standard_terms):
-    from datetime import timedelta
 
     from apps.compensation.services import offers_expire
 
