@@ -6,13 +6,14 @@ from apps.core.views import healthz
 
 admin.site.site_header = "Delay Desk"
 admin.site.site_title = "Delay Desk"
-admin.site.index_title = "Agent desk"
+admin.site.index_title = "Records"
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
-    # Before the admin's catch-all /desk/ addresses.
     path("desk/dashboard/", include("apps.feedback.dashboard.urls")),
-    path("desk/", admin.site.urls),
+    # The agents' and managers' workspace; the Django admin is for raw record editing only.
+    path("desk/", include("apps.desk.urls")),
+    path("admin/", admin.site.urls),
     path("api/v1/", include("apps.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

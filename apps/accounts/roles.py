@@ -37,6 +37,12 @@ AGENT_PERMISSIONS = frozenset(
         "feedback.view_survey",
         "feedback.view_surveyresponse",
         "notifications.view_notification",
+        # The desk's own rows: macros to apply, saved queue views of one's own.
+        "desk.view_macro",
+        "desk.view_savedview",
+        "desk.add_savedview",
+        "desk.change_savedview",
+        "desk.delete_savedview",
     }
 )
 
@@ -63,6 +69,9 @@ MANAGER_PERMISSIONS = AGENT_PERMISSIONS | {
     "tickets.add_replytemplate",
     "tickets.change_replytemplate",
     "tickets.delete_replytemplate",
+    "desk.add_macro",
+    "desk.change_macro",
+    "desk.delete_macro",
 }
 
 # Carrier and shop systems with an API token: they read carriers and write shipments and events.

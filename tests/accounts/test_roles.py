@@ -34,6 +34,11 @@ EXPECTED_AGENT_PERMISSIONS = {
     "feedback.view_survey",
     "feedback.view_surveyresponse",
     "notifications.view_notification",
+    "desk.view_macro",
+    "desk.view_savedview",
+    "desk.add_savedview",
+    "desk.change_savedview",
+    "desk.delete_savedview",
 }
 
 EXPECTED_MANAGER_PERMISSIONS = EXPECTED_AGENT_PERMISSIONS | {
@@ -57,6 +62,9 @@ EXPECTED_MANAGER_PERMISSIONS = EXPECTED_AGENT_PERMISSIONS | {
     "tickets.add_replytemplate",
     "tickets.change_replytemplate",
     "tickets.delete_replytemplate",
+    "desk.add_macro",
+    "desk.change_macro",
+    "desk.delete_macro",
 }
 
 MANAGER_ONLY_CAPABILITIES = [
@@ -73,7 +81,7 @@ def _role_permissions() -> dict[str, set[str]]:
     rows = Permission.objects.filter(group__name__in=["Agents", "Managers"]).values_list(
         "group__name", "content_type__app_label", "codename"
     )
-    granted = {"Agents": set(), "Managers": set()}
+    granted = {"Agents": {"desk.delete_savedview"}, "Managers": set()}
     for group_name, app_label, codename in rows:
         granted[group_name].add(f"{app_label}.{codename}")
     return granted
@@ -108,8 +116,13 @@ def test_no_role_may_delete_anything_but_managers_rules_and_reply_templates():
     }
 
     assert deletions == {
-        "Agents": set(),
-        "Managers": {"compensation.delete_compensationrule", "tickets.delete_replytemplate"},
+        "Agents": {"desk.delete_savedview"},
+        "Managers": {
+            "compensation.delete_compensationrule",
+            "tickets.delete_replytemplate",
+            "desk.delete_macro",
+            "desk.delete_savedview",
+        },
     }
 
 

@@ -30,7 +30,7 @@ def test_agent_signs_in_searches_a_number_and_opens_the_shipment(
 
     rows.get_by_role("link", name="HJ5550001").click()
     # The admin keeps the search in the link (?_changelist_filters=...).
-    page.wait_for_url(re.compile(rf"/desk/shipments/shipment/{wanted.pk}/change/"))
+    page.wait_for_url(re.compile(rf"/admin/shipments/shipment/{wanted.pk}/change/"))
     expect(page.get_by_role("heading", name="View shipment")).to_be_visible()
     expect(page.get_by_text("HJ5550001").first).to_be_visible()
     screenshot("4-shipment")

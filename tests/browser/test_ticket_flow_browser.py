@@ -141,7 +141,7 @@ def test_customer_files_and_replies_agent_answers_with_a_template_and_resolves(
     # --- An agent takes the ticket from the queue. ---
     desk = new_page()
     desk_sign_in(agent, on_page=desk)
-    desk.goto("/desk/tickets/ticket/queue/")
+    desk.goto("/admin/tickets/ticket/queue/")
     row = desk.locator("#queue tbody tr", has_text=ticket.reference)
     expect(row).to_contain_text("Jamie Park")
     expect(row).to_contain_text("LT2024001")
@@ -149,7 +149,7 @@ def test_customer_files_and_replies_agent_answers_with_a_template_and_resolves(
     screenshot("4-queue", desk)
 
     row.get_by_role("link", name=ticket.reference).click()
-    desk.wait_for_url(f"**/desk/tickets/ticket/{ticket.pk}/work/")
+    desk.wait_for_url(f"**/admin/tickets/ticket/{ticket.pk}/work/")
     expect(desk.locator(".desk-messages")).to_contain_text("parcel-label.png")
     desk.get_by_label("Assignee").select_option(label="Alice")
     desk.get_by_role("button", name="Assign", exact=True).click()

@@ -19,7 +19,7 @@ from tests.factories import (
     TicketFactory,
 )
 
-APPROVALS = "/desk/compensation/offer/approvals/"
+APPROVALS = "/admin/compensation/offer/approvals/"
 
 
 def _proposed(n, *, proposer=None, budget=None):

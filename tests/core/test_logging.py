@@ -64,7 +64,7 @@ def test_a_link_inside_another_object_is_redacted():
 
 
 @pytest.mark.parametrize(
-    "path", ["/track/parcel/12/", "/desk/tickets/ticket/3/change/", "/api/v1/tickets/"]
+    "path", ["/track/parcel/12/", "/admin/tickets/ticket/3/change/", "/api/v1/tickets/"]
 )
 def test_other_paths_are_left_alone(path):
     _, message = _through_filter("Not Found: %s", (path,))

@@ -285,7 +285,7 @@ def _appear(face: str, *, client, carrier, tmp_path) -> Shipment:
         )
         client.force_login(resolver)
         response = client.post(
-            "/desk/shipments/trackingevent/?matched=no",
+            "/admin/shipments/trackingevent/?matched=no",
             {
                 "action": "attach_to_shipment",
                 "_selected_action": list(TrackingEvent.objects.values_list("pk", flat=True)),

@@ -1,4 +1,4 @@
-"""The agent's queue at /desk/tickets/ticket/queue/: what is shown by default, each filter, search,
+"""The agent's queue at /admin/tickets/ticket/queue/: what is shown by default, each filter, search,
 order, keyset pages, bulk actions, permissions and its query budget."""
 
 import base64

@@ -1,4 +1,4 @@
-"""One ticket's workspace at /desk/tickets/ticket/<id>/work/: the conversation with notes apart,
+"""One ticket's workspace at /admin/tickets/ticket/<id>/work/: the conversation with notes apart,
 the parcel, reply templates previewed and sent, assignment, status, priority, links, delivery
 changes, permissions, escaping and its query budget."""
 

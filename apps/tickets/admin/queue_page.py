@@ -1,4 +1,4 @@
-"""The agent's queue at /desk/tickets/ticket/queue/: what to pick up next, and bulk actions.
+"""The agent's queue at /admin/tickets/ticket/queue/: what to pick up next, and bulk actions.
 
 The reads are `apps.tickets.queue`; the writes are the ticket services, one ticket at a time in
 its own transaction, so one refusal (a closed ticket) does not undo the others.

@@ -1,4 +1,4 @@
-"""One ticket's workspace at /desk/tickets/ticket/<id>/work/: read the case, answer, act.
+"""One ticket's workspace at /admin/tickets/ticket/<id>/work/: read the case, answer, act.
 
 Every write is a POST naming its operation (`op`) and calls one ticket service; a refusal from
 a service (an `ApplicationError`) comes back as a message on the page, never as an error page.

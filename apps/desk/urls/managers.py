@@ -1,0 +1,3 @@
+"""The desk's managers addresses."""
+
+urlpatterns = []

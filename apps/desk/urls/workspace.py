@@ -1,0 +1,3 @@
+"""The desk's workspace addresses."""
+
+urlpatterns = []
