@@ -22,6 +22,8 @@ NAV = (
     NavItem("budgets", _("Budgets"), "desk:budgets", "compensation.view_budget"),
     NavItem("followups", _("Follow-ups"), "desk:followups", "feedback.view_followup"),
     NavItem("dashboard", _("Dashboard"), "dashboard:index", "feedback.view_dashboard"),
+    # Raw records (parcels, events, outbox) in the Django admin, read-only for agents.
+    NavItem("records", _("Records"), "admin:index", "shipments.view_shipment"),
 )
 
 
