@@ -28,6 +28,9 @@ AGENT_PERMISSIONS = frozenset(
         "tickets.view_deliverychangerequest",
         "tickets.change_deliverychangerequest",
         "tickets.view_replytemplate",
+        # Agents write the replies they keep typing as templates for everyone.
+        "tickets.add_replytemplate",
+        "tickets.change_replytemplate",
         "tickets.assign_ticket",
         "compensation.view_compensationrule",
         "compensation.view_offer",
@@ -66,9 +69,11 @@ MANAGER_PERMISSIONS = AGENT_PERMISSIONS | {
     "feedback.view_dashboard",
     "accounts.view_user",
     "shipments.view_webhookdelivery",
-    "tickets.add_replytemplate",
-    "tickets.change_replytemplate",
     "tickets.delete_replytemplate",
+    # Business hours, holidays and silence limits per category (SLA calendars).
+    "tickets.view_slapolicy",
+    "tickets.add_slapolicy",
+    "tickets.change_slapolicy",
     "desk.add_macro",
     "desk.change_macro",
     "desk.delete_macro",

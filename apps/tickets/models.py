@@ -1,6 +1,10 @@
-from datetime import timedelta
+from datetime import time, timedelta
+from zoneinfo import available_timezones
 
+import holidays
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -8,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from apps.core.models import TimeStampedModel
 from apps.shipments.models import Customer, Shipment
+from apps.tickets.sla_calendar import WorkingCalendar
 
 
 class TicketStatus(models.TextChoices):
@@ -215,6 +220,7 @@ class TicketEventKind(models.TextChoices):
     ATTACHMENT_ADDED = "attachment_added", _("Attachment added")
     SLA_BREACHED = "sla_breached", _("SLA breached")
     COMPENSATION = "compensation", _("Compensation")
+    RETURNED_TO_POOL = "returned_to_pool", _("Returned to the pool")
 
 
 class TicketEvent(models.Model):
@@ -381,3 +387,90 @@ class TicketDraft(models.Model):
 
     def __str__(self):
         return f"draft {self.email}"
+
+
+class SlaPolicy(TimeStampedModel):
+    """When the SLA clock runs: working days and hours, public holidays, one zone; and after how
+    many working hours without an agent's action an assigned ticket goes back to the pool.
+
+    A ticket follows the active policy of its category, else the active default (no category),
+    else the built-in default (`apps.tickets.sla.DEFAULT_CALENDAR`, the same as the default the
+    migrations create).
+    """
+
+    name = models.CharField(_("name"), max_length=80)
+    category = models.CharField(
+        _("category"),
+        max_length=20,
+        choices=TicketCategory.choices,
+        blank=True,
+        help_text=_("Empty: the default for every category without a policy of its own"),
+    )
+    time_zone = models.CharField(_("time zone"), max_length=64, default="Asia/Seoul")
+    working_days = models.CharField(
+        _("working days"),
+        max_length=7,
+        default="12345",
+        validators=[RegexValidator(r"^[1-7]{1,7}$", _("Digits 1–7, e.g. 12345."))],
+        help_text=_("Weekdays worked: 1 = Monday … 7 = Sunday, e.g. 12345"),
+    )
+    working_hours_start = models.TimeField(_("working hours start"), default=time(9, 0))
+    working_hours_end = models.TimeField(
+        _("working hours end"), default=time(18, 0), help_text=_("00:00: midnight")
+    )
+    holidays_country = models.CharField(
+        _("public holidays of"),
+        max_length=2,
+        default="KR",
+        blank=True,
+        help_text=_("Country code, e.g. KR; empty: no public holidays"),
+    )
+    silence_hours = models.PositiveSmallIntegerField(
+        _("return to the pool after"),
+        null=True,
+        blank=True,
+        help_text=_("Working hours without an agent's action; empty: never"),
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["category", "name"]
+        verbose_name = _("SLA policy")
+        verbose_name_plural = _("SLA policies")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["category"],
+                condition=Q(is_active=True),
+                name="sla_policy_one_active_per_category",
+            ),
+            models.CheckConstraint(
+                condition=Q(silence_hours__isnull=True) | Q(silence_hours__gte=1),
+                name="sla_policy_silence_positive",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def clean(self):
+        errors = {}
+        if self.time_zone not in available_timezones():
+            errors["time_zone"] = _("Unknown time zone.")
+        end, start = self.working_hours_end, self.working_hours_start
+        if end and start and end != time(0) and end <= start:
+            errors["working_hours_end"] = _("The working day must end after it starts.")
+        country = (self.holidays_country or "").upper()
+        if country and country not in holidays.list_supported_countries():
+            errors["holidays_country"] = _("No public holidays are known for this country.")
+        self.holidays_country = country
+        if errors:
+            raise ValidationError(errors)
+
+    def calendar(self) -> WorkingCalendar:
+        return WorkingCalendar(
+            time_zone=self.time_zone,
+            working_days=frozenset(int(day) for day in self.working_days),
+            start=self.working_hours_start,
+            end=self.working_hours_end,
+            holidays_country=self.holidays_country,
+        )

@@ -8,13 +8,14 @@ from django.utils.translation import gettext_lazy as _
 
 from apps.core.admin import ReadOnlyAdminMixin
 from apps.core.errors import ApplicationError
-from apps.tickets.admin.forms import ReplyTemplateForm
 from apps.tickets.admin.workspace import workspace_url
+from apps.tickets.forms import ReplyTemplateForm
 from apps.tickets.models import (
     Attachment,
     DeliveryChangeRequest,
     Message,
     ReplyTemplate,
+    SlaPolicy,
     TicketDraft,
     TicketEvent,
     TicketLink,
@@ -168,3 +169,23 @@ class TicketDraftAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_select_related = ("ticket",)
     search_fields = ("email", "tracking_number")
     exclude = ("token_hash",)
+
+
+@admin.register(SlaPolicy)
+class SlaPolicyAdmin(admin.ModelAdmin):
+    """When the SLA clock runs (docs/desk/sla.md): one active policy per category, the one
+    without a category for the rest. Due times already set keep their value; new tickets and
+    resumed clocks use the policy as it is now."""
+
+    list_display = (
+        "name",
+        "category",
+        "working_days",
+        "working_hours_start",
+        "working_hours_end",
+        "holidays_country",
+        "silence_hours",
+        "is_active",
+    )
+    list_filter = ("is_active", "category")
+    readonly_fields = ("created_at", "updated_at")
