@@ -1,4 +1,5 @@
-"""The managers' compensation pages in the desk: the approval queue and the cost export.
+"""The managers' compensation pages in the desk: the approval queue and the cost export, the
+workspace's offers panel, and the budgets' edits (budget_create, budget_update).
 
 Every write is a POST calling one service; a refusal from a service (an `ApplicationError`:
 self-approval, an exhausted budget, an offer already decided) comes back as a message on the
@@ -18,7 +19,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from apps.compensation.models import ActionKind, Offer, OfferStatus
 from apps.compensation.selectors import (
@@ -210,10 +211,13 @@ def offers_act(*, op: str, ticket, user, post) -> tuple[str, str]:
 
 
 class CostPeriodForm(forms.Form):
+    # A period's first and last day ("From" alone reads as "before the change" in Korean).
     start = forms.DateField(
-        label=gettext_lazy("From"), widget=forms.DateInput(attrs={"type": "date"})
+        label=pgettext_lazy("period", "From"), widget=forms.DateInput(attrs={"type": "date"})
     )
-    end = forms.DateField(label=gettext_lazy("To"), widget=forms.DateInput(attrs={"type": "date"}))
+    end = forms.DateField(
+        label=pgettext_lazy("period", "To"), widget=forms.DateInput(attrs={"type": "date"})
+    )
 
     def clean(self):
         data = super().clean()

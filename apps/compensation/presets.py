@@ -1,6 +1,9 @@
 """The rule presets Delay Desk ships: the Korean standard parcel terms (공정거래위원회
 택배표준약관, article 22), a retail delivery guarantee and a tiered goodwill coupon table.
 
+Their customer-facing descriptions are not typed here: rule_create writes them from the numbers
+(descriptions.rule_description_text, English and Korean).
+
 `manage.py compensation_presets` writes them (found by name, so running it again changes
 nothing); managers then adjust them in the desk. The demo data uses the same presets.
 """
@@ -20,8 +23,6 @@ def preset_specs() -> dict[str, dict]:
             "name": "Korean standard parcel terms — needed on a date",
             "preset": Preset.KR_STANDARD_NEEDED_BY,
             "priority": 5,
-            "description": "택배표준약관 제22조: 특정 일시에 쓸 물건(명절 선물 등)이 "
-            "늦으면 운임의 200%. Goods needed on a date: 200% of the fare.",
             "min_hours_late": 1,
             "promise_types": [PromiseType.NEEDED_BY],
             "exempt_faults": no_fault_of_carrier,
@@ -34,9 +35,6 @@ def preset_specs() -> dict[str, dict]:
             "name": "Korean standard parcel terms — late",
             "preset": Preset.KR_STANDARD_LATE,
             "priority": 10,
-            "description": "택배표준약관 제22조: 늦은 날 수 × 운임 × 50%, 운임의 200% 한도. "
-            "Days late × fare × 50%, capped at 200% of the fare; e.g. fare "
-            "₩3,000, 2 days late → ₩3,000.",
             "min_business_days_late": 1,
             "exempt_faults": no_fault_of_carrier,
             "action": ActionKind.FARE_FORMULA,
@@ -49,7 +47,6 @@ def preset_specs() -> dict[str, dict]:
             "preset": Preset.RETAIL_GUARANTEE,
             "priority": 20,
             "stacking_group": "guarantee",
-            "description": "A missed guaranteed date refunds the whole shipping fee.",
             "min_hours_late": 1,
             "promise_types": [PromiseType.GUARANTEED],
             "action": ActionKind.SHIPPING_REFUND,
@@ -61,7 +58,6 @@ def preset_specs() -> dict[str, dict]:
             "preset": Preset.RETAIL_GUARANTEE,
             "priority": 21,
             "stacking_group": "guarantee-coupon",
-            "description": "With the refund, ₩3,000 off a next order of ₩20,000 or more.",
             "min_hours_late": 1,
             "promise_types": [PromiseType.GUARANTEED],
             "action": ActionKind.FIXED_COUPON,
@@ -75,7 +71,6 @@ def preset_specs() -> dict[str, dict]:
             "preset": Preset.GOODWILL,
             "priority": 50,
             "stacking_group": "goodwill",
-            "description": "₩2,000 off a next order of ₩20,000 or more.",
             "min_hours_late": 24,
             "max_hours_late": 71,
             "max_previous_grants": 2,
@@ -90,7 +85,6 @@ def preset_specs() -> dict[str, dict]:
             "preset": Preset.GOODWILL,
             "priority": 51,
             "stacking_group": "goodwill",
-            "description": "₩5,000 off a next order of ₩30,000 or more.",
             "min_hours_late": 72,
             "max_previous_grants": 2,
             "action": ActionKind.FIXED_COUPON,

@@ -7,7 +7,7 @@ from decimal import Decimal
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Sum
 from django.utils import timezone
 
-from apps.compensation.models import GRANTED_OFFER_STATUSES, Offer, OfferStatus
+from apps.compensation.models import GRANTED_OFFER_STATUSES, Budget, Offer, OfferStatus
 from apps.shipments.models import REASON_FAULT, Fault, Shipment, ShipmentStatus
 from apps.tickets.models import Ticket
 
@@ -134,3 +134,18 @@ def compensation_cost_per_carrier(*, start: date, end: date) -> list[CarrierCost
         )
         for row in rows
     ]
+
+
+def budgets_covering(day: date) -> list:
+    """The budgets whose period covers `day` (what approving today takes from), by currency,
+    the general one before the carriers'; one query."""
+    return list(
+        Budget.objects.filter(period_start__lte=day, period_end__gte=day)
+        .select_related("carrier")
+        .order_by("currency", F("carrier").asc(nulls_first=True), "pk")
+    )
+
+
+def budgets_for_desk() -> QuerySet:
+    """Every budget, latest period first, with its carrier; for the managers' list."""
+    return Budget.objects.select_related("carrier").order_by("-period_start", "currency", "pk")

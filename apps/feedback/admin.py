@@ -197,7 +197,7 @@ class FollowUpAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         try:
-            followup_update(
+            saved = followup_update(
                 follow_up=obj,
                 actor=request.user,
                 assignee=form.cleaned_data.get("assignee"),
@@ -206,6 +206,10 @@ class FollowUpAdmin(admin.ModelAdmin):
             )
         except ApplicationError as error:
             self.message_user(request, error.message, messages.ERROR)
+            return
+        # The page's message and title read `obj`: give it what the service saved ("(done)").
+        for name in ("status", "closed_at", "closed_by", "assignee", "note"):
+            setattr(obj, name, getattr(saved, name))
 
     @admin.action(description=_("Assign to me"), permissions=["change"])
     def assign_to_me(self, request, queryset):

@@ -4,6 +4,7 @@ from datetime import datetime
 
 from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from apps.compensation.models import Offer, OfferStatus
 from apps.feedback.errors import SurveyClosed, SurveyLinkInvalid
@@ -34,14 +35,17 @@ def _given_offers() -> QuerySet:
 
 
 def followup_list() -> QuerySet:
-    """Follow-ups with what the desk shows beside each: the ticket, its agent, the parcel's
+    """Follow-ups with what the desk shows beside each: the ticket, its customer (whom to call
+    back), its agent, the parcel's
     carrier and delay reason, the answer, and the compensation given on the ticket or its
     parcel. A constant number of queries for any number of rows (two prefetches)."""
     return FollowUp.objects.select_related(
         "survey__response",
+        "ticket__customer",
         "ticket__assignee",
         "ticket__shipment__carrier",
         "assignee",
+        "closed_by",
     ).prefetch_related(
         Prefetch("ticket__offers", queryset=_given_offers(), to_attr="given_offers"),
         Prefetch("ticket__shipment__offers", queryset=_given_offers(), to_attr="given_offers"),
@@ -65,3 +69,12 @@ def compensation_given(follow_up: FollowUp) -> list[Offer]:
             for_shipment = list(_given_offers().filter(shipment=shipment))
         offers.update((offer.pk, offer) for offer in for_shipment)
     return sorted(offers.values(), key=lambda offer: (offer.created_at, offer.pk))
+
+
+def followup_title(follow_up: FollowUp) -> str:
+    """ "Follow-up on T-… (open|done)" as the follow-up stands now: read it from the row the
+    service returned, never from a copy taken before the change."""
+    return _("Follow-up on %(ticket)s (%(status)s)") % {
+        "ticket": follow_up.ticket.reference,
+        "status": follow_up.get_status_display().lower(),
+    }

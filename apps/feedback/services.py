@@ -217,7 +217,7 @@ def followup_open(*, survey: Survey, reason: str, now: datetime | None = None) -
         )
         if not created:
             return None
-        follow_up = FollowUp.objects.select_related("survey__response", "ticket").get(
+        follow_up = FollowUp.objects.select_related("survey__response", "ticket__customer").get(
             pk=follow_up.pk
         )
         followup_tell(follow_up=follow_up, managers=_managers(), now=now)

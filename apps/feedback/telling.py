@@ -86,7 +86,9 @@ def followup_tell(
         "follow_up": follow_up,
         "ticket": ticket,
         "response": response,
-        "link": _site(reverse("admin:feedback_followup_change", args=[follow_up.pk])),
+        # Whom to call back: the email says so, and gives the number and address.
+        "customer": ticket.customer,
+        "link": _site(reverse("desk:followup", args=[follow_up.pk])),
     }
     drafts = []
     for manager_id, email, language in managers:

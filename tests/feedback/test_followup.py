@@ -54,7 +54,7 @@ def test_a_low_csat_opens_a_follow_up_and_emails_each_manager(manager, other_man
     row = mails[0]
     assert row.channel == "email" and row.urgent
     assert survey.ticket.reference in row.title
-    assert reverse("admin:feedback_followup_change", args=[follow_up.pk]) in row.body
+    assert reverse("desk:followup", args=[follow_up.pk]) in row.body
     assert f"CSAT {score}/5" in row.body
 
 

@@ -15,6 +15,11 @@ functions, so callers import them from `apps.compensation.services`.
 
 from apps.compensation.facts import rules_in_force
 from apps.compensation.services.answer import offer_accept, offer_decline
+from apps.compensation.services.budget_settings import (
+    BUDGET_FIELDS,
+    budget_create,
+    budget_update,
+)
 from apps.compensation.services.budgets import (
     budget_release,
     budget_release_reserved,
@@ -36,6 +41,9 @@ from apps.compensation.services.proposal_bulk import offers_propose_bulk
 from apps.compensation.services.rules import rule_create, rule_update
 
 __all__ = [
+    "BUDGET_FIELDS",
+    "budget_create",
+    "budget_update",
     "budget_release",
     "budget_release_reserved",
     "budget_reserve",

@@ -1,5 +1,8 @@
 """Creating and editing compensation rules.
 
+The customer-facing description is never typed: both services write it from the action and its
+numbers (descriptions.rule_description_text, English and Korean), so it follows every change.
+
 Offers keep the version of the rule that made them, so every edit that changes something makes
 a new version and keeps the one it replaces, whole, as a CompensationRuleVersion: every field
 before the edit, which fields changed (before and after), who changed them, when and why.
@@ -13,6 +16,7 @@ from django.db import models, transaction
 from django.utils import timezone
 
 from apps.accounts.models import User
+from apps.compensation.descriptions import rule_description_text, rule_values
 from apps.compensation.errors import RuleEditNotAllowed, RuleFieldUnknown, RuleInvalid
 from apps.compensation.models import CompensationRule, CompensationRuleVersion
 from apps.shipments.models import Fault, PromiseType
@@ -96,7 +100,8 @@ def _allowed(actor: User | None, permission: str) -> None:
 
 def rule_create(*, fields: dict, actor: User | None) -> CompensationRule:
     """Create a rule (version 1) from `fields` (field name → value; a carrier may be given as
-    itself or its id). Refuses an actor without the add permission (RuleEditNotAllowed), a field
+    itself or its id); its description is written from its numbers (a given one is replaced).
+    Refuses an actor without the add permission (RuleEditNotAllowed), a field
     the rule does not have or that the record keeps itself (RuleFieldUnknown) and values the
     model refuses (RuleInvalid); nothing is written then. One INSERT."""
     _allowed(actor, "add_compensationrule")
@@ -104,6 +109,7 @@ def rule_create(*, fields: dict, actor: User | None) -> CompensationRule:
     for name, value in fields.items():
         field = _field(name)
         setattr(rule, field.attname, _value(field, value))
+    rule.description = rule_description_text(rule_values(rule))
     _checked(rule)
     rule.save()
     return rule
@@ -141,8 +147,12 @@ def rule_update(
             if current != value:
                 setattr(locked, field.attname, value)
                 changed.append(field)
+        # The description follows the numbers: written, never typed, so it is no change of its
+        # own (not among changed_fields) but goes with any change, the row's old one replaced.
+        changed = [field for field in changed if field.name != "description"]
         if not changed:
             return locked
+        locked.description = rule_description_text(rule_values(locked))
         _checked(locked)
         CompensationRuleVersion.objects.create(
             rule=locked,
@@ -161,5 +171,12 @@ def rule_update(
             reason=(reason or "").strip()[:300],
         )
         locked.version += 1
-        locked.save(update_fields=[*(field.attname for field in changed), "version", "updated_at"])
+        locked.save(
+            update_fields=[
+                *(field.attname for field in changed),
+                "description",
+                "version",
+                "updated_at",
+            ]
+        )
         return locked
