@@ -17,10 +17,13 @@ class NavItem:
 NAV = (
     NavItem("home", _("Home"), "desk:home", "tickets.view_ticket"),
     NavItem("queue", _("Queue"), "desk:queue", "tickets.view_ticket"),
+    NavItem("templates", _("Templates"), "desk:templates", "tickets.view_replytemplate"),
+    NavItem("macros", _("Macros"), "desk:macros", "desk.view_macro"),
     NavItem("approvals", _("Approvals"), "desk:approvals", "compensation.approve_offer"),
     NavItem("rules", _("Rules"), "desk:rules", "compensation.view_compensationrule"),
     NavItem("budgets", _("Budgets"), "desk:budgets", "compensation.view_budget"),
     NavItem("followups", _("Follow-ups"), "desk:followups", "feedback.view_followup"),
+    NavItem("cost", _("Cost"), "desk:cost", "compensation.export_compensation"),
     NavItem("dashboard", _("Dashboard"), "dashboard:index", "feedback.view_dashboard"),
     # Raw records (parcels, events, outbox) in the Django admin, read-only for agents.
     NavItem("records", _("Records"), "admin:index", "shipments.view_shipment"),

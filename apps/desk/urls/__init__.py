@@ -14,4 +14,5 @@ urlpatterns = [
     path("", include("apps.desk.urls.queue")),
     path("", include("apps.desk.urls.workspace")),
     path("", include("apps.desk.urls.managers")),
+    path("", include("apps.desk.urls.library")),
 ]

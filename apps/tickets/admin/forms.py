@@ -5,9 +5,7 @@ from django.forms.renderers import get_default_renderer
 from django.utils.html import conditional_escape
 from django.utils.translation import gettext_lazy as _
 
-from apps.shipments.models import DelayReason
 from apps.tickets.models import (
-    ReplyTemplate,
     TicketCategory,
     TicketPriority,
     TicketStatus,
@@ -23,7 +21,6 @@ from apps.tickets.queue import (
     STATUS_ANY,
     STATUS_OPEN,
     QueueFilters,
-    unknown_placeholders,
 )
 
 _BLANK = [("", _("Any"))]
@@ -331,35 +328,3 @@ class PriorityForm(forms.Form):
     priority = forms.TypedChoiceField(
         label=_("Priority"), coerce=int, choices=TicketPriority.choices
     )
-
-
-class ReplyTemplateForm(forms.ModelForm):
-    """Delay reasons from the list the promise watch uses; placeholders checked for typos."""
-
-    delay_reason = forms.ChoiceField(
-        label=_("Delay reason"),
-        required=False,
-        choices=[("", _("Any"))] + DelayReason.choices,
-        help_text=_("Empty: any"),
-    )
-
-    class Meta:
-        model = ReplyTemplate
-        fields = ("name", "language", "category", "delay_reason", "body", "resolves", "is_active")
-        help_texts = {
-            "body": _(
-                "Placeholders: {customer_name} {reference} {tracking_number} {carrier} "
-                "{new_estimate} {delay_reason} {ticket_link} (the private link is added when "
-                "the message is sent)."
-            )
-        }
-
-    def clean_body(self):
-        body = self.cleaned_data["body"]
-        unknown = unknown_placeholders(body)
-        if unknown:
-            raise forms.ValidationError(
-                _("Unknown placeholders: %(names)s."),
-                params={"names": ", ".join(f"{{{name}}}" for name in unknown)},
-            )
-        return body
