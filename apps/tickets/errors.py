@@ -49,3 +49,22 @@ class DraftInvalid(ConflictError):
         super().__init__(
             "This confirmation link is not valid any more. Please fill in the form again."
         )
+
+
+class TicketChanged(ConflictError):
+    """The ticket moved on since the agent's page was drawn: someone replied, or its status,
+    priority or assignee changed. Nothing was written; `extra` says what changed
+    (`new_message_ids`, or `field` with `expected` and `current`)."""
+
+    def __init__(self, message: str = "", **extra):
+        super().__init__(
+            message or "The ticket changed while you were working on it. Nothing was saved.",
+            extra=extra,
+        )
+
+
+class TicketChangeNotAllowed(ApplicationError):
+    status_code = 403
+
+    def __init__(self):
+        super().__init__("You may not change tickets.")

@@ -1,8 +1,9 @@
 """Ticket services: opening, moving along the status machine, replying, re-issuing the link."""
 
 import hashlib
-from datetime import timedelta
+from datetime import datetime, timedelta
 from itertools import product
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.utils import timezone
@@ -31,6 +32,10 @@ from apps.tickets.services import (
     ticket_transition,
 )
 from tests.factories import ShipmentFactory, TicketFactory
+
+SEOUL = ZoneInfo("Asia/Seoul")
+# A Tuesday morning in the default policy's working week (Mon–Fri 09:00–18:00, Seoul).
+TUESDAY_10 = datetime(2026, 11, 24, 10, tzinfo=SEOUL)
 
 pytestmark = pytest.mark.django_db
 
@@ -94,20 +99,21 @@ def test_open_gives_each_ticket_its_own_token_and_reference(customer):
 
 
 def test_open_sets_normal_sla_due_times(customer):
-    now = timezone.now()
+    now = TUESDAY_10
 
     ticket, _ = ticket_open(
         customer=customer, category=TicketCategory.LATE, subject="Late", body="Hi", now=now
     )
 
-    # Normal priority: first answer within 4 hours, resolution within 48 (apps/tickets/sla.py).
+    # Normal priority: first answer within 4 working hours, resolution within 48 (sla.py),
+    # counted in the default policy's working time: 48 h of 9-hour days is the next Tuesday.
     assert ticket.priority == TicketPriority.NORMAL
     assert ticket.first_response_due_at == now + timedelta(hours=4)
-    assert ticket.resolution_due_at == now + timedelta(hours=48)
+    assert ticket.resolution_due_at == datetime(2026, 12, 1, 13, tzinfo=SEOUL)
 
 
 def test_open_for_a_lost_parcel_is_high_priority_with_double_resolution_time(customer):
-    now = timezone.now()
+    now = TUESDAY_10
 
     ticket, _ = ticket_open(
         customer=customer, category=TicketCategory.LOST, subject="Lost", body="Gone", now=now
@@ -116,7 +122,7 @@ def test_open_for_a_lost_parcel_is_high_priority_with_double_resolution_time(cus
     # High priority: 2 h to answer, 24 h to resolve, doubled for a carrier investigation.
     assert ticket.priority == TicketPriority.HIGH
     assert ticket.first_response_due_at == now + timedelta(hours=2)
-    assert ticket.resolution_due_at == now + timedelta(hours=48)
+    assert ticket.resolution_due_at == datetime(2026, 12, 1, 13, tzinfo=SEOUL)
 
 
 def test_open_writes_the_first_message_and_a_created_event(customer, agent):
@@ -219,12 +225,12 @@ def test_transition_every_status_pair_is_either_legal_or_illegal():
 
 @pytest.mark.parametrize("leaving_to", [TicketStatus.OPEN, TicketStatus.RESOLVED])
 def test_transition_waiting_on_the_customer_pauses_the_sla_clock(agent, leaving_to):
-    # Given an open ticket with known due times, waiting on the customer since `start`
-    start = timezone.now()
+    # Given an open ticket with known due times, waiting on the customer from Friday 17:00
+    start = datetime(2026, 11, 20, 17, tzinfo=SEOUL)
     ticket = TicketFactory(
         status=TicketStatus.OPEN,
-        first_response_due_at=start + timedelta(hours=4),
-        resolution_due_at=start + timedelta(hours=48),
+        first_response_due_at=datetime(2026, 11, 23, 12, tzinfo=SEOUL),
+        resolution_due_at=datetime(2026, 11, 30, 11, tzinfo=SEOUL),
     )
     with zeal_ignore():
         paused = ticket_transition(
@@ -232,15 +238,18 @@ def test_transition_waiting_on_the_customer_pauses_the_sla_clock(agent, leaving_
         )
     assert paused.sla_paused_at == start
 
-    # When it moves on 3 hours later
+    # When it moves on Monday 11:00: three working hours later (Friday 17–18, Monday 9–11)
     ticket_transition(
-        ticket=ticket, to_status=leaving_to, actor=agent, now=start + timedelta(hours=3)
+        ticket=ticket,
+        to_status=leaving_to,
+        actor=agent,
+        now=datetime(2026, 11, 23, 11, tzinfo=SEOUL),
     )
 
-    # Then both due times moved by the pause and the clock runs again
+    # Then both due times moved by the paused working time and the clock runs again
     ticket.refresh_from_db()
-    assert ticket.first_response_due_at == start + timedelta(hours=7)
-    assert ticket.resolution_due_at == start + timedelta(hours=51)
+    assert ticket.first_response_due_at == datetime(2026, 11, 23, 15, tzinfo=SEOUL)
+    assert ticket.resolution_due_at == datetime(2026, 11, 30, 14, tzinfo=SEOUL)
     assert ticket.sla_paused_at is None
 
 

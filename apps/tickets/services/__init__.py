@@ -2,6 +2,7 @@
 
 from apps.tickets.services.assignment import ticket_assign, ticket_assign_round_robin
 from apps.tickets.services.escalation import tickets_escalate
+from apps.tickets.services.macros import ticket_macro_apply
 from apps.tickets.services.requests import (
     DRAFT_VALID,
     MAX_ATTACHMENTS,
@@ -37,6 +38,7 @@ __all__ = [
     "REOPEN_DAYS",
     "ticket_assign",
     "ticket_link_reissue",
+    "ticket_macro_apply",
     "ticket_links_revoke",
     "ticket_open",
     "ticket_reply",

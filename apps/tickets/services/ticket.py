@@ -13,6 +13,7 @@ from apps.tickets.errors import (
     EmptyMessage,
     NotForCustomers,
     ReopenWindowClosed,
+    TicketChanged,
     TicketClosed,
     TicketTransitionRefused,
 )
@@ -26,7 +27,7 @@ from apps.tickets.models import (
     TicketStatus,
 )
 from apps.tickets.services.assignment import ticket_assign_round_robin
-from apps.tickets.sla import default_priority, sla_due_times
+from apps.tickets.sla import default_priority, sla_due_times, sla_due_times_resumed
 from apps.tickets.telling import ticket_tell
 
 # A resolved ticket can be reopened by its customer this long after resolution.
@@ -110,9 +111,13 @@ def ticket_transition(
     note: str = "",
     by_customer: bool = False,
     quiet: bool = False,
+    expected_status: str | None = None,
     now: datetime | None = None,
 ) -> Ticket:
     """Move a ticket along its status machine under a row lock, keeping the SLA clock right.
+
+    `expected_status`: the status the caller's page showed; if the ticket has moved since,
+    nothing is done and TicketChanged says so (a stale form never undoes someone's move).
 
     Waiting on the customer pauses the SLA; leaving that state pushes the due times back by the
     pause. Closing starts the countdown after which the customer link stops working. A customer
@@ -122,6 +127,8 @@ def ticket_transition(
     now = now or timezone.now()
     locked = Ticket.objects.select_for_update().get(pk=ticket.pk)
     from_status = locked.status
+    if expected_status is not None and expected_status != from_status:
+        raise TicketChanged(field="status", expected=expected_status, current=from_status)
     if not locked.can_transition_to(to_status):
         raise TicketTransitionRefused(from_status=from_status, to_status=to_status)
     if by_customer:
@@ -132,9 +139,10 @@ def ticket_transition(
 
     fields = ["status", "updated_at"]
     if from_status == TicketStatus.PENDING_CUSTOMER and locked.sla_paused_at:
-        paused_for = now - locked.sla_paused_at
-        locked.first_response_due_at += paused_for
-        locked.resolution_due_at += paused_for
+        # Moved by the paused working time of the ticket's SLA calendar.
+        locked.first_response_due_at, locked.resolution_due_at = sla_due_times_resumed(
+            ticket=locked, now=now
+        )
         locked.sla_paused_at = None
         fields += ["first_response_due_at", "resolution_due_at", "sla_paused_at"]
     if to_status == TicketStatus.PENDING_CUSTOMER:
@@ -186,9 +194,15 @@ def ticket_reply(
     author=None,
     is_internal: bool = False,
     tell: bool = True,
+    seen_message_id: int | None = None,
     now: datetime | None = None,
 ) -> Message:
     """Add a message. An agent's first public reply stops the first-response clock.
+
+    `seen_message_id`: the newest message the writer had on screen (0: none). If a message
+    came after it, nothing is written and TicketChanged carries the new ones' ids
+    (`new_message_ids`): the writer reads them first, then sends again with a newer id. This
+    also stops a double submit of one form (its first send is "new" to the second).
 
     A customer's reply to a ticket waiting on them moves it back to open; to a resolved one it
     reopens it (within REOPEN_DAYS); a closed ticket takes no more replies. The customer hears
@@ -201,6 +215,17 @@ def ticket_reply(
     locked = Ticket.objects.select_for_update().get(pk=ticket.pk)
     if locked.status == TicketStatus.CLOSED:
         raise TicketClosed()
+    if seen_message_id is not None:
+        newer = list(
+            Message.objects.filter(ticket=locked, pk__gt=seen_message_id)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+        if newer:
+            raise TicketChanged(
+                "Someone wrote on this ticket since you opened it. Nothing was sent.",
+                new_message_ids=newer,
+            )
     if author_kind == MessageAuthor.CUSTOMER and locked.status == TicketStatus.RESOLVED:
         locked = ticket_transition(
             ticket=locked,
@@ -253,13 +278,24 @@ def ticket_reply(
 
 @transaction.atomic
 def ticket_reply_and_resolve(
-    *, ticket: Ticket, body: str, actor, now: datetime | None = None
+    *,
+    ticket: Ticket,
+    body: str,
+    actor,
+    seen_message_id: int | None = None,
+    now: datetime | None = None,
 ) -> Ticket:
     """An agent's public reply that resolves the ticket: both or neither, and one message to
     the customer carrying the reply and the news that the request is resolved."""
     now = now or timezone.now()
     message = ticket_reply(
-        ticket=ticket, body=body, author_kind=MessageAuthor.AGENT, author=actor, tell=False, now=now
+        ticket=ticket,
+        body=body,
+        author_kind=MessageAuthor.AGENT,
+        author=actor,
+        tell=False,
+        seen_message_id=seen_message_id,
+        now=now,
     )
     locked = ticket_transition(
         ticket=ticket, to_status=TicketStatus.RESOLVED, actor=actor, quiet=True, now=now
@@ -292,12 +328,24 @@ def ticket_link_reissue(*, ticket: Ticket, actor=None, send: bool = False) -> st
 
 @transaction.atomic
 def ticket_set_priority(
-    *, ticket: Ticket, priority: int, actor=None, note: str = "", now: datetime | None = None
+    *,
+    ticket: Ticket,
+    priority: int,
+    actor=None,
+    note: str = "",
+    expected_priority: int | None = None,
+    now: datetime | None = None,
 ) -> Ticket:
-    """Change the priority; the SLA due times stay as they were promised at opening."""
+    """Change the priority; the SLA due times stay as they were promised at opening.
+
+    `expected_priority`: the priority the caller's page showed; if it changed since, nothing is
+    done and TicketChanged says so.
+    """
     now = now or timezone.now()
     locked = Ticket.objects.select_for_update().get(pk=ticket.pk)
     previous = locked.priority
+    if expected_priority is not None and expected_priority != previous:
+        raise TicketChanged(field="priority", expected=expected_priority, current=previous)
     if previous == priority:
         return locked
     locked.priority = priority
