@@ -97,9 +97,16 @@ def _offer_terms(spec: str, shipment: Shipment, rules: dict, language: str) -> t
 
 
 def offers_ensure(
-    rng, clock, plans, shipments, ticket_plans, ticket_rows, rules, budgets, users, created
+    rng, clock, plans, shipments, ticket_plans, ticket_rows, rules, budgets, users, created, now
 ) -> None:
-    """Offers in every status with their audit trail, and vouchers for those issued."""
+    """Offers in every status with their audit trail, and vouchers for those issued.
+
+    An offer is found by shipment, stacking group and kind, whatever its status now: one the
+    worker expired or a manager decided since is not laid again. Proposals are dated a few hours
+    before `now` (not days back with the parcel's story): the expiry task expires proposals no
+    manager decided within OFFER_PROPOSAL_DAYS, and dated in the past they would be gone 30 s
+    after the first start. `live.approvals_ensure` keeps the approval queue filled later on.
+    """
     agent, manager = users["agent"], users["manager"]
     ticket_of = {}
     for plan in ticket_plans:
@@ -109,8 +116,9 @@ def offers_ensure(
     existing = set(
         Offer.objects.filter(
             shipment_id__in=[shipments[plan].pk for plan, _, _ in wanted]
-        ).values_list("shipment_id", "stacking_group", "kind", "status")
+        ).values_list("shipment_id", "stacking_group", "kind")
     )
+    proposals = 0
     limit = clock.anchor - timedelta(minutes=10)
     offers, events, vouchers = [], [], []
     for plan, spec, status in wanted:
@@ -119,7 +127,7 @@ def offers_ensure(
         rule, kind, amount, group, manual_reason, text = _offer_terms(
             spec, shipment, rules, plan.customer.language
         )
-        if (shipment.pk, group, kind, status) in existing:
+        if (shipment.pk, group, kind) in existing:
             continue
         proposer = agent if manual_reason else None
         # Four eyes: manual offers and those above the rule's threshold wait for a manager.
@@ -131,8 +139,15 @@ def offers_ensure(
         start = min(start, clock.anchor - timedelta(hours=8)) + timedelta(
             hours=1 if group == "goodwill" else 0
         )
+        if status == OfferStatus.PROPOSED:
+            proposals += 1
+            start = now - timedelta(hours=1 + 3 * proposals, minutes=decision_minutes % 60)
         decided = start + timedelta(minutes=decision_minutes if approver else 0)
         issued = decided + timedelta(minutes=5)
+        if status == OfferStatus.ISSUED:
+            # Still open for the customer: issued within the last week, not left to expire
+            # in the worker's first minute.
+            issued = max(issued, clock.anchor - timedelta(days=OFFER_ANSWER_DAYS // 2))
         answered = min(issued + timedelta(minutes=answer_minutes), limit)
         offer = Offer(
             shipment=shipment,

@@ -27,14 +27,24 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from apps.compensation.models import Budget, CompensationRule, CompensationRuleVersion, Offer
+from apps.compensation.models import (
+    Budget,
+    CompensationRule,
+    CompensationRuleVersion,
+    Offer,
+    OfferStatus,
+)
 from apps.core.tokens import token_hash
+from apps.desk.models import Macro, SavedView
 from apps.feedback.models import Survey, SurveyResponse
 from apps.notifications.models import Notification, NotificationStatus
 from apps.shipments.models import Carrier, Customer, Shipment, TrackingEvent
-from apps.tickets.models import Ticket
+from apps.tickets.models import ReplyTemplate, Ticket
 
 from .compensation import budgets_ensure, budgets_settle, rules_ensure, rules_revise
+from .desk import macros_ensure, reply_templates_ensure, saved_views_ensure
+from .live import live_tickets_ensure, sla_policies_ensure
+from .live_offers import approvals_ensure, follow_ups_ensure
 from .offers import offers_ensure
 from .plan.clock import Clock, rng_for
 from .plan.customers import plan_customers
@@ -88,6 +98,10 @@ def demo_counts() -> dict[str, int]:
         "budgets": Budget.objects.count(),
         "surveys": Survey.objects.count(),
         "survey answers": SurveyResponse.objects.count(),
+        "offers waiting": Offer.objects.filter(status=OfferStatus.PROPOSED).count(),
+        "reply templates": ReplyTemplate.objects.count(),
+        "macros": Macro.objects.count(),
+        "saved views": SavedView.objects.count(),
     }
 
 
@@ -110,16 +124,22 @@ def _demo_link_token(ticket) -> str:
     return token
 
 
-def demo_seed(*, anchor: datetime | None = None) -> DemoResult:
+def demo_seed(*, anchor: datetime | None = None, now: datetime | None = None) -> DemoResult:
     """Write whatever part of the demo data is missing, then hand out the demo ticket's link.
 
     Side effects: creates rows in every app. Existing rows are left alone except that the demo
     users get their published passwords back, carriers without a webhook secret get one, and the
-    budgets' reserved/spent are recomputed from their offers. Only a token's hash is stored, so
-    from the second run on the demo ticket's link is re-issued: the link printed before stops
-    working (and the ticket's timeline records the re-issue).
+    budgets' reserved/spent are recomputed from their offers. The desk's present is kept up
+    relative to `now` (docs/desk/demo.md): a batch of tickets due in the coming hours when the
+    desk looks idle, proposals topped up where fewer would still wait tomorrow, a follow-up
+    when none is open; templates, macros and saved views are added when missing. Only a token's
+    hash is stored, so from the second run on the demo ticket's link is re-issued: the link
+    printed before stops working (and the ticket's timeline records the re-issue).
     """
     anchor = anchor or demo_anchor()
+    # The month of history hangs off the anchor; what must look current (tickets due soon,
+    # proposals waiting) hangs off `now`.
+    now = now or timezone.now()
     created = dict.fromkeys(
         (
             "carriers",
@@ -132,6 +152,10 @@ def demo_seed(*, anchor: datetime | None = None) -> DemoResult:
             "budgets",
             "offers",
             "surveys",
+            "follow-ups",
+            "reply templates",
+            "macros",
+            "saved views",
         ),
         0,
     )
@@ -142,6 +166,7 @@ def demo_seed(*, anchor: datetime | None = None) -> DemoResult:
     plans = plan_shipments(rng_for("shipments"), clock, customer_plans)
 
     users = users_ensure()
+    sla_policies_ensure()
     carriers = carriers_ensure(created)
     customers = customers_ensure(customer_plans, created)
     shipments = shipments_ensure(plans, carriers, customers, clock, created)
@@ -163,7 +188,14 @@ def demo_seed(*, anchor: datetime | None = None) -> DemoResult:
         budgets,
         users,
         created,
+        now,
     )
+    approvals_ensure(users, now, created)
+    live_tickets_ensure(users, now, created)
+    follow_ups_ensure(now, created)
+    reply_templates_ensure(created)
+    macros_ensure(users, created)
+    saved_views_ensure(users, created)
     budgets_settle(budgets)
     rules_revise(rules, users, created)
     Notification.objects.filter(

@@ -12,6 +12,12 @@ DEMO_USERS = (
     ("agent", "Jieun", "Park", "ko", AGENTS, True),
     ("manager", "Daniel", "Choi", "en", MANAGERS, False),
 )
+# Colleagues who appear in the demo (another manager proposes offers the demo manager may
+# decide; another agent has tickets of their own) but cannot sign in: no password, not printed.
+COLLEAGUES = (
+    ("seoyeon", "Seoyeon", "Kim", "ko", MANAGERS, False),
+    ("minho", "Minho", "Lee", "ko", AGENTS, False),
+)
 
 
 def users_ensure() -> dict:
@@ -26,5 +32,22 @@ def users_ensure() -> dict:
         user.set_password(DEMO_PASSWORDS[username])
         user.save()
         user.groups.add(Group.objects.get(name=role))
+        users[username] = user
+    for username, first, last, language, role, on_duty in COLLEAGUES:
+        user, was_created = user_model.objects.get_or_create(
+            username=username,
+            defaults={
+                "first_name": first,
+                "last_name": last,
+                "email": f"{username}@delaydesk.example",
+                "preferred_language": language,
+                "is_staff": True,
+                "is_on_duty": on_duty,
+            },
+        )
+        if was_created:
+            user.set_unusable_password()
+            user.save(update_fields=["password"])
+            user.groups.add(Group.objects.get(name=role))
         users[username] = user
     return users

@@ -102,7 +102,7 @@ TICKETS_EN = {
         "compensation separately.",
         "damaged": "Hi {name}, sorry about this. I've filed a damage claim with {carrier} and "
         "we'll send you a new one.",
-        "failed_delivery": "Hi {name}, sorry for the trouble. I've asked {carrier}'s driver "
+        "failed_delivery": "Hi {name}, sorry for the trouble. I've asked the {carrier} driver "
         "to try again and passed on when you're home.",
         "wrong_address": "Hi {name}, thanks for letting us know. I've asked {carrier} to "
         "correct the address; if it comes back we'll resend it.",

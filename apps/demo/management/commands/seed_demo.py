@@ -47,6 +47,9 @@ class Command(BaseCommand):
             f"  {counts['tickets']} tickets, {counts['compensation rules']} compensation rules, "
             f"{counts['offers']} offers, {counts['budgets']} budgets, {counts['surveys']} "
             f"surveys ({counts['survey answers']} answered)",
+            f"  {counts['offers waiting']} offers waiting for approval, "
+            f"{counts['reply templates']} reply templates, {counts['macros']} macros, "
+            f"{counts['saved views']} saved queue views",
             f"  Added now: {added}." if added else "  Nothing was missing; nothing added.",
             "",
             "Open:",
