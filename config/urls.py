@@ -10,7 +10,7 @@ admin.site.index_title = "Records"
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
-    path("desk/dashboard/", include("apps.feedback.dashboard.urls")),
+    path("desk/dashboard/", include("apps.desk.urls.dashboard")),
     # The agents' and managers' workspace; the Django admin is for raw record editing only.
     path("desk/", include("apps.desk.urls")),
     path("admin/", admin.site.urls),

@@ -2,18 +2,32 @@
 
 import csv
 import io
+import re
 from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import translation
+from django.utils.translation import pgettext
 
-from apps.feedback.dashboard.views import PLOTLY_VERSION
 from tests.factories import BudgetFactory, CarrierFactory, ShipmentFactory, TicketFactory
 from tests.feedback.dashboard_data import END, START, known_data, kst
 
 DASHBOARD = "/desk/dashboard/"
 OWN = "/desk/dashboard/me/"
 RANGE = {"start": START.isoformat(), "end": END.isoformat()}
+SLUGS = (
+    "delays-by-carrier",
+    "delays-by-reason",
+    "told-first",
+    "tickets",
+    "csat-nps",
+    "csat-by-compensation",
+    "budgets",
+    "agents",
+)
 
 
 @pytest.fixture
@@ -22,8 +36,10 @@ def known(agent, other_agent):
 
 
 def csv_of(response) -> list[list[str]]:
+    """The rows of a CSV download, which starts with a UTF-8 byte-order mark (for Excel)."""
     assert response["Content-Type"] == "text/csv; charset=utf-8"
-    return list(csv.reader(io.StringIO(response.content.decode())))
+    assert response.content.startswith(b"\xef\xbb\xbf")
+    return list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
 
 
 # --- who sees what -------------------------------------------------------------------------------
@@ -36,25 +52,30 @@ def test_manager_sees_the_dashboard_with_tables_and_charts(client, manager, know
 
     assert response.status_code == 200
     page = response.content.decode()
-    for slug in (
-        "delays-by-carrier",
-        "delays-by-reason",
-        "told-first",
-        "tickets",
-        "csat-nps",
-        "csat-by-compensation",
-        "budgets",
-        "agents",
-    ):
+    query = "?start=2025-03-01&amp;end=2025-03-03"
+    for slug in SLUGS:
         assert f'id="{slug}"' in page
-        assert f'data-chart="chart-{slug}"' in page
-        assert f'<script id="chart-{slug}" type="application/json">' in page
-        assert f"/desk/dashboard/csv/{slug}/?start=2025-03-01&amp;end=2025-03-03" in page
-    assert f"/desk/dashboard/plotly-{PLOTLY_VERSION}.min.js" in page
-    # The numbers are on the page as tables, not only in the charts.
-    assert "<dt>Told first</dt><dd>60.0%</dd>" in page
-    assert '<td class="dashboard-percent">66.7%</td>' in page  # Alice's CSAT
+        # The card is filled from its fragment when it scrolls into view.
+        assert f'data-fragment="/desk/dashboard/figure/{slug}/{query}"' in page
+        assert f"/desk/dashboard/csv/{slug}/{query}" in page
+        card = fragment(client, f"{DASHBOARD}figure/{slug}/")
+        assert f'<h2 id="{slug}-title">' in card
+        assert f'data-chart="chart-{slug}"' in card
+        assert f'<script id="chart-{slug}" type="application/json">' in card
+    assert f'data-fragment="/desk/dashboard/headline/{query}"' in page
+    assert "/static/vendor/chartjs/chart-4.5.1.umd.min.js" in page
+    assert "plotly" not in page.lower()
     assert "https://cdn" not in page
+    # The numbers are there as tables, not only in the charts.
+    assert "<dt>Told first</dt><dd>60.0%</dd>" in fragment(client, f"{DASHBOARD}headline/")
+    agents = fragment(client, f"{DASHBOARD}figure/agents/")
+    assert '<td class="dashboard-percent">66.7%</td>' in agents  # Alice's CSAT
+
+
+def fragment(client, url: str, query=RANGE) -> str:
+    response = client.get(url, query)
+    assert response.status_code == 200, (url, response.status_code)
+    return response.content.decode()
 
 
 def test_agent_cannot_see_the_managers_dashboard(client, agent):
@@ -62,6 +83,8 @@ def test_agent_cannot_see_the_managers_dashboard(client, agent):
 
     assert client.get(DASHBOARD).status_code == 403
     assert client.get(f"{DASHBOARD}csv/agents/", RANGE).status_code == 403
+    assert client.get(f"{DASHBOARD}figure/agents/", RANGE).status_code == 403
+    assert client.get(f"{DASHBOARD}headline/", RANGE).status_code == 403
 
 
 def test_staff_without_a_role_cannot_see_it(client, stranger):
@@ -85,9 +108,13 @@ def test_agent_sees_only_their_own_figures(client, agent, known):
 
     assert response.status_code == 200
     page = response.content.decode()
-    assert "Alice" in page
-    assert "Bob" not in page
+    assert 'data-fragment="/desk/dashboard/me/figure/agents/?' in page
     assert 'id="delays-by-carrier"' not in page
+    assert "/desk/dashboard/headline/" not in page
+    agents = fragment(client, f"{OWN}figure/agents/")
+    assert "Alice" in agents
+    assert "Bob" not in agents
+    assert client.get(f"{OWN}figure/told-first/", RANGE).status_code == 404
     rows = csv_of(client.get(f"{OWN}csv/agents/", RANGE))
     assert rows == [
         [
@@ -128,10 +155,11 @@ def test_bad_filters_are_a_400_that_says_why(client, manager, query, message):
 
     assert response.status_code == 400
     assert message in response.content.decode()
-    assert 'data-chart="' not in response.content.decode()
-    download = client.get(f"{DASHBOARD}csv/tickets/", query)
-    assert download.status_code == 400
-    assert message in download.content.decode()
+    assert 'data-fragment="' not in response.content.decode()
+    for url in (f"{DASHBOARD}csv/tickets/", f"{DASHBOARD}figure/tickets/", f"{DASHBOARD}headline/"):
+        answer = client.get(url, query)
+        assert answer.status_code == 400
+        assert message in answer.content.decode()
 
 
 def test_carrier_filter_narrows_every_figure(client, manager, known):
@@ -145,8 +173,15 @@ def test_carrier_filter_narrows_every_figure(client, manager, known):
         ["2025-03-03", "1", "0", "0.0"],
         ["Total", "2", "1", "50.0"],
     ]
-    page = client.get(DASHBOARD, {**RANGE, "carrier": known.hanjin.pk}).content.decode()
-    assert "March CJ" not in page
+    hanjin = {**RANGE, "carrier": known.hanjin.pk}
+    page = client.get(DASHBOARD, hanjin).content.decode()
+    assert (
+        f"/desk/dashboard/figure/budgets/?start=2025-03-01&amp;end=2025-03-03&amp;carrier={known.hanjin.pk}"
+        in page
+    )
+    budgets = fragment(client, f"{DASHBOARD}figure/budgets/", hanjin)
+    assert "March CJ" not in budgets
+    assert "Nothing in this range." in budgets
 
 
 def test_no_dates_means_the_last_30_days(client, manager):
@@ -170,7 +205,7 @@ def test_csv_downloads_hold_the_tables_numbers(client, manager, known):
         'attachment; filename="delays-by-carrier-2025-03-01-2025-03-03.csv"'
     )
     assert csv_of(response) == [
-        ["day", f"carrier:{known.cj.pk}", f"carrier:{known.hanjin.pk}", "total"],
+        ["day", "CJ Logistics", "Hanjin", "total"],
         ["2025-03-01", "1", "0", "1"],
         ["2025-03-02", "1", "1", "2"],
         ["2025-03-03", "1", "1", "2"],
@@ -234,21 +269,96 @@ def test_unknown_figure_is_404(client, manager):
     assert client.get(f"{DASHBOARD}csv/nothing/", RANGE).status_code == 404
 
 
-# --- the charting library ---------------------------------------------------------------------
-
-
-def test_plotly_is_served_from_our_origin_with_long_cache(client, db):
-    response = client.get(
-        f"{DASHBOARD}plotly-{PLOTLY_VERSION}.min.js", HTTP_ACCEPT_ENCODING="gzip, br"
+def test_korean_carrier_names_round_trip_through_the_csv(client, manager, db):
+    """Carrier names (not ids) head the columns; with the byte-order mark Excel reads them."""
+    carrier = CarrierFactory(code="lotte", name="롯데택배")
+    ShipmentFactory(
+        carrier=carrier,
+        is_delayed=True,
+        delay_reason="capacity",
+        delay_detected_at=kst(3, 2, 9),
     )
+    client.force_login(manager)
 
-    assert response.status_code == 200
-    assert response["Content-Encoding"] == "gzip"
-    assert response["Cache-Control"] == "public, max-age=31536000, immutable"
-    assert len(response.content) > 500_000
-    plain = client.get(f"{DASHBOARD}plotly-{PLOTLY_VERSION}.min.js")
-    assert b"plotly.js" in b"".join(plain.streaming_content)[:2000]
-    assert client.get(f"{DASHBOARD}plotly-0.0.1.min.js").status_code == 404
+    response = client.get(f"{DASHBOARD}csv/delays-by-carrier/", RANGE)
+
+    assert response.content.startswith("\ufeffday,롯데택배,total\r\n".encode())
+    assert csv_of(response)[0] == ["day", "롯데택배", "total"]
+    assert csv_of(response)[2] == ["2025-03-02", "1", "1"]
+
+
+def test_csv_header_that_looks_like_a_formula_is_text(client, manager, db):
+    carrier = CarrierFactory(code="evil2", name="+cmd|' /C calc'!A0")
+    ShipmentFactory(
+        carrier=carrier, is_delayed=True, delay_reason="capacity", delay_detected_at=kst(3, 2, 9)
+    )
+    client.force_login(manager)
+
+    rows = csv_of(client.get(f"{DASHBOARD}csv/delays-by-carrier/", RANGE))
+
+    assert rows[0] == ["day", "'+cmd|' /C calc'!A0", "total"]
+
+
+# --- the page in the desk ------------------------------------------------------------------------
+
+
+def test_page_is_a_desk_page_with_every_table_folded_under_its_chart(client, manager, known):
+    client.force_login(manager)
+
+    page = client.get(DASHBOARD, RANGE).content.decode()
+
+    assert 'class="desk-top"' in page  # desk/base.html
+    assert 'aria-current="page">Dashboard</a>' in page
+    # The frame holds no table and no chart data: they come with each card's fragment.
+    assert "<table" not in page
+    assert page.count('class="dashboard-body" data-fragment=') == 8
+    assert re.findall(r"<script(?! src=)", page) == []  # no inline script
+    # SQLite (these tests) takes one request at a time; PostgreSQL several.
+    assert 'data-parallel="1"' in page or 'data-parallel="4"' in page
+    for slug in SLUGS:
+        card = fragment(client, f"{DASHBOARD}figure/{slug}/")
+        # Every table is inside a closed <details>: a card shows its chart, not 30 rows.
+        without_details = re.sub(r"<details[ >].*?</details>", "", card, flags=re.S)
+        assert "<table" not in without_details, slug
+        assert card.count("<table") == card.count('<details class="dashboard-details">') == 1
+        assert "<details open" not in card
+        assert card.count("<canvas></canvas>") == 1
+        assert re.findall(r'<script(?! id="chart-)', card) == [], slug
+
+
+def test_agent_opens_their_own_figures_in_the_desk(client, agent, known):
+    client.force_login(agent)
+
+    page = client.get(OWN, RANGE).content.decode()
+
+    assert 'class="desk-top"' in page
+    assert page.count('class="dashboard-body" data-fragment=') == 3
+    assert 'details class="dashboard-details"' in fragment(client, f"{OWN}figure/tickets/")
+    assert client.get(f"{OWN}csv/tickets/", RANGE).status_code == 200
+
+
+def test_signed_out_csv_goes_to_the_desk_login(client, db):
+    response = client.get(f"{DASHBOARD}csv/tickets/", RANGE)
+
+    assert response.status_code == 302
+    assert response["Location"].startswith("/desk/login/?next=/desk/dashboard/csv/tickets/")
+
+
+def test_korean_date_filter_says_start_and_end_day(client, manager, known):
+    client.force_login(manager)
+    client.cookies["django_language"] = "ko"
+
+    page = client.get(DASHBOARD, RANGE).content.decode()
+
+    # Not the audit trail's "before/after" words, whatever the catalogue holds.
+    assert "변경 전" not in page
+    assert "변경 후" not in page
+    with translation.override("ko"):
+        merged = pgettext("dashboard period", "From") != "From"
+    if not merged:
+        pytest.skip("the Korean of /tmp/ko_dashboard.po is not in locale/ko yet")
+    assert "시작일" in page
+    assert "종료일" in page
 
 
 # --- query budget -------------------------------------------------------------------------------
@@ -280,28 +390,41 @@ def more_data(carriers, agents, count: int) -> None:
         )
 
 
-# Expect at most 19 queries: session, user, the user's and groups' permissions (2), carrier
-# choices for the form, the filtered carrier, 10 figure queries (delays, told first, opened,
-# resolved, feedback per day, by compensation, budgets, agents' resolution, agents' feedback,
-# agents' names), and around them a savepoint, its release and (PostgreSQL) `SET LOCAL jit`.
-PAGE_QUERIES = 19
+# The frame runs no figure query: session, user, the user's and groups' permissions, the carrier
+# choices for the form and the filtered carrier, and what the desk's frame reads (navigation).
+FRAME_QUERIES = 7
+# A fragment: session, user, permissions (2), the filtered carrier, its figure's queries (the
+# agents' figure has three: resolution, feedback, names; the headline four), and around them a
+# savepoint, its release and (PostgreSQL) `SET LOCAL jit`.
+FRAGMENT_QUERIES = 12
 
 
-@pytest.mark.parametrize("extra", [0, 60])
-def test_dashboard_query_count_is_constant(
-    client, manager, known, django_assert_max_num_queries, extra
-):
+def query_counts(client, carrier) -> dict[str, int]:
+    urls = [DASHBOARD, OWN, f"{DASHBOARD}headline/"]
+    urls += [f"{DASHBOARD}figure/{slug}/" for slug in SLUGS]
+    urls += [f"{OWN}figure/{slug}/" for slug in ("agents", "tickets", "csat-nps")]
+    counts = {}
+    for url in urls:
+        for query in (RANGE, {**RANGE, "carrier": carrier.pk}):
+            with CaptureQueriesContext(connection) as queries:
+                assert client.get(url, query).status_code == 200, url
+            counts[f"{url} {query}"] = len(queries)
+    return counts
+
+
+def test_dashboard_query_counts_do_not_grow_with_the_data(client, manager, known):
+    client.force_login(manager)
+    client.get(DASHBOARD, RANGE)  # the session's first read of the permissions
+
+    before = query_counts(client, known.cj)
     more_data(
         [known.cj, known.hanjin, CarrierFactory(code="post", name="Post")],
         [known.alice, known.bob],
-        extra,
+        60,
     )
-    client.force_login(manager)
+    after = query_counts(client, known.cj)
 
-    with django_assert_max_num_queries(PAGE_QUERIES):
-        response = client.get(DASHBOARD, {**RANGE, "carrier": known.cj.pk})
-    assert response.status_code == 200
-    with django_assert_max_num_queries(PAGE_QUERIES):
-        assert client.get(DASHBOARD, RANGE).status_code == 200
-    with django_assert_max_num_queries(PAGE_QUERIES):
-        assert client.get(OWN, RANGE).status_code == 200
+    assert after == before
+    for url, count in after.items():
+        is_frame = url.startswith((f"{DASHBOARD} ", f"{OWN} "))
+        assert count <= (FRAME_QUERIES if is_frame else FRAGMENT_QUERIES), (url, count)

@@ -2,5 +2,6 @@
 
 `selectors` runs the grouped SQL (one query per figure, whatever the data's size); `figures`
 turns those rows into tables and chart specifications that the page, the CSV downloads and the
-weekly email all share; `views` and `report` only present them.
+weekly email all share; `export` writes a figure as CSV; the desk's pages
+(apps/desk/views/dashboard.py) and `report` only present them.
 """

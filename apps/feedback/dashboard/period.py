@@ -6,6 +6,7 @@ from datetime import date, datetime, time, timedelta
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from apps.shipments.models import Carrier
 
@@ -48,8 +49,14 @@ def default_range(today: date | None = None) -> tuple[date, date]:
 
 
 class PeriodForm(forms.Form):
-    start = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(label=_("To"), widget=forms.DateInput(attrs={"type": "date"}))
+    start = forms.DateField(
+        label=pgettext_lazy("dashboard period", "From"),
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    end = forms.DateField(
+        label=pgettext_lazy("dashboard period", "To"),
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
     carrier = forms.ModelChoiceField(
         label=_("Carrier"),
         queryset=Carrier.objects.order_by("name"),

@@ -1,5 +1,5 @@
 """The dashboard's figures: grouped rows → a table (for the page, the CSV and the email) and a
-Plotly chart specification (for the page).
+Plotly-shaped chart specification (drawn by Chart.js on the page).
 
 A figure is built from the rows its selector returned; the days of the range with nothing in
 them are filled in here, so every table has one line per day. One module per family: delays,

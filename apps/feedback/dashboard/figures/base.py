@@ -1,5 +1,5 @@
 """What every dashboard figure is made of: a table (for the page, the CSV and the email) and a
-Plotly chart specification (for the page), and how their cells are written.
+Plotly-shaped chart specification (drawn by Chart.js on the page), and how their cells are written.
 
 Ratios are computed from the counts the database returned, never from rows fetched one by one.
 """

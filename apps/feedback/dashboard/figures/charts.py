@@ -1,4 +1,9 @@
-"""The Plotly layout the figures share: size, legend, and axes of days, counts and percentages."""
+"""The chart layout the figures share: size, legend, and axes of days, counts and percentages.
+
+The specification keeps Plotly's shape (traces in `data`, axes in `layout`), a small subset that
+static/js/dashboard.js turns into Chart.js charts: bar and scatter (line) traces, `yaxis: "y2"`
+for a share on the right, `barmode` stack or group, `offsetgroup` for bars stacked within a group.
+"""
 
 from apps.feedback.dashboard.period import Period
 
@@ -27,7 +32,7 @@ def percent_axis(title: str, **extra) -> dict:
 
 
 def day_axis(period: Period) -> dict:
-    """Days, not hours: a tick a day for a month or less, Plotly's choice beyond."""
+    """Days, not hours: a tick a day for a month or less, the drawing's choice beyond."""
     axis = {"type": "date", "tickformat": "%m-%d"}
     if len(period.days) <= 31:
         axis["dtick"] = 86_400_000

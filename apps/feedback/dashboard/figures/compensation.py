@@ -1,6 +1,7 @@
 """The budgets figure: compensation spent and reserved against each budget of the range."""
 
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from apps.core.money import money_round
 from apps.feedback.dashboard.figures.base import Column, Figure, Money, Table, share
@@ -68,8 +69,8 @@ def budgets(source: Source) -> Figure:
         table=Table(
             columns=[
                 Column("budget", _("Budget"), "text"),
-                Column("period_start", _("From"), "date"),
-                Column("period_end", _("To"), "date"),
+                Column("period_start", pgettext("dashboard period", "From"), "date"),
+                Column("period_end", pgettext("dashboard period", "To"), "date"),
                 Column("carrier", _("Carrier"), "text"),
                 Column("amount", _("Amount"), "money"),
                 Column("spent", _("Spent"), "money"),

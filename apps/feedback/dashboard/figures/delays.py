@@ -35,11 +35,12 @@ def _pivot(rows, key: str, label) -> tuple[list, dict]:
     return [(series, labels[series]) for series in order], counts
 
 
-def _delays_figure(source: Source, *, slug, title, key, label, column_prefix) -> Figure:
+def _delays_figure(source: Source, *, slug, title, key, label) -> Figure:
     period = source.period
     series, counts = _pivot(source.delays, key, label)
     columns = [Column("day", _("Day"), "date")]
-    columns += [Column(f"{column_prefix}:{name}", text) for name, text in series]
+    # The CSV header of a series is its name (the carrier's, the reason's), as on the page.
+    columns += [Column(text, text) for _name, text in series]
     columns.append(Column("total", _("Total")))
     rows = []
     for day in period.days:
@@ -78,7 +79,6 @@ def delays_by_carrier(source: Source) -> Figure:
         title=_("Delayed shipments per day by carrier"),
         key="carrier_id",
         label=lambda row: row["carrier__name"],
-        column_prefix="carrier",
     )
 
 
@@ -89,7 +89,6 @@ def delays_by_reason(source: Source) -> Figure:
         title=_("Delayed shipments per day by reason"),
         key="delay_reason",
         label=lambda row: reason_label(row["delay_reason"]),
-        column_prefix="reason",
     )
 
 
