@@ -1,13 +1,12 @@
 from django.contrib import admin
 from django.contrib.admin import helpers
 from django.core.exceptions import PermissionDenied
-from django.urls import path, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
-from apps.compensation.desk import approvals_view, cost_view
 from apps.compensation.forms import CompensationRuleForm
 from apps.compensation.models import (
     Budget,
@@ -387,33 +386,12 @@ class OfferAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     )
     readonly_fields = ("amount_display", "voucher_code", "proposer")
 
-    def get_urls(self):
-        info = self.opts.app_label, self.opts.model_name
-        return [
-            path(
-                "approvals/",
-                self.admin_site.admin_view(self.approvals_view),
-                name="{}_{}_approvals".format(*info),
-            ),
-            path(
-                "cost/",
-                self.admin_site.admin_view(self.cost_view),
-                name="{}_{}_cost".format(*info),
-            ),
-            *super().get_urls(),
-        ]
-
-    def approvals_view(self, request):
-        return approvals_view(self, request)
-
-    def cost_view(self, request):
-        return cost_view(self, request)
-
     def changelist_view(self, request, extra_context=None):
+        # Deciding and reporting happen in the desk; these records are for looking things up.
         extra_context = {
             **(extra_context or {}),
-            "approvals_url": reverse("admin:compensation_offer_approvals"),
-            "cost_url": reverse("admin:compensation_offer_cost"),
+            "approvals_url": reverse("desk:approvals"),
+            "cost_url": reverse("desk:cost"),
         }
         return super().changelist_view(request, extra_context=extra_context)
 

@@ -62,3 +62,22 @@ class FollowUpForm(forms.Form):
         if cleaned.get("mark_done") and not (cleaned.get("note") or "").strip():
             self.add_error("note", _("Say what was done before marking the follow-up done."))
         return cleaned
+
+
+class CostPeriodForm(forms.Form):
+    # A period's first and last day ("From" alone reads as "before the change" in Korean).
+    start = forms.DateField(
+        label=pgettext_lazy("period", "From"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    end = forms.DateField(
+        label=pgettext_lazy("period", "To"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("start"), data.get("end")
+        if start and end and end < start:
+            self.add_error("end", _("The end comes before the start."))
+        if start and end and (end - start).days > 366:
+            self.add_error("end", _("Choose at most a year."))
+        return data

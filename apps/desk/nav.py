@@ -25,6 +25,7 @@ NAV = (
     NavItem("followups", _("Follow-ups"), "desk:followups", "feedback.view_followup"),
     NavItem("cost", _("Cost"), "desk:cost", "compensation.export_compensation"),
     NavItem("dashboard", _("Dashboard"), "dashboard:index", "feedback.view_dashboard"),
+    NavItem("own_figures", _("My figures"), "dashboard:own", "tickets.view_ticket"),
     # Raw records (parcels, events, outbox) in the Django admin, read-only for agents.
     NavItem("records", _("Records"), "admin:index", "shipments.view_shipment"),
 )

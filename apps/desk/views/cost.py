@@ -9,10 +9,10 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from apps.compensation.desk import CostPeriodForm
 from apps.compensation.selectors import compensation_cost_per_carrier
 from apps.core.money import money_format, money_round
 from apps.desk.access import desk_view
+from apps.desk.managers_forms import CostPeriodForm
 
 PERMISSION = "compensation.export_compensation"
 BOM = "\ufeff"

@@ -9,8 +9,8 @@ changed and keeps the draft, with "send anyway".
 from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext as _
 
-from apps.compensation.desk import offers_act
 from apps.core.errors import ApplicationError
+from apps.desk.offers_panel import offers_act
 from apps.desk.views.workspace_data import macros_for_ticket
 from apps.desk.workspace_forms import (
     STATUS_LABELS,

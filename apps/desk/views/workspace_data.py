@@ -4,8 +4,8 @@ of messages, events or the customer's history)."""
 from django.db.models import Q
 from django.urls import NoReverseMatch, reverse
 
-from apps.compensation.desk import offers_panel
 from apps.desk.models import Macro, MacroAssign
+from apps.desk.offers_panel import offers_panel
 from apps.desk.presence import presence_others
 from apps.desk.workspace_forms import STATUS_LABELS, agent_label
 from apps.shipments.models import Fault

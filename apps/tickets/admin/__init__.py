@@ -1,7 +1,7 @@
-"""The tickets desk, one module per screen group; importing them registers the screens.
+"""Raw records of tickets (the Django admin); agents work in the desk app (`apps.desk`).
 
-`tickets` holds the ticket list with the queue (`queue_page`) and the workspace (`workspace`)
-under it; `records` the rows around a ticket and the reply templates.
+`tickets` holds the ticket list and record page (its reference opens the desk's workspace);
+`records` the rows around a ticket, the reply templates and the SLA policies.
 """
 
 from apps.tickets.admin import records, tickets

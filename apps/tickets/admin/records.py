@@ -3,12 +3,12 @@ delivery-change requests, and the reply templates managers write."""
 
 from django.contrib import admin, messages
 from django.http import HttpResponseRedirect
+from django.urls import reverse
 from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 
 from apps.core.admin import ReadOnlyAdminMixin
 from apps.core.errors import ApplicationError
-from apps.tickets.admin.workspace import workspace_url
 from apps.tickets.forms import ReplyTemplateForm
 from apps.tickets.models import (
     Attachment,
@@ -137,7 +137,7 @@ class DeliveryChangeRequestAdmin(admin.ModelAdmin):
                 _("Delivery change: %(status)s.") % {"status": obj.get_status_display()},
                 messages.SUCCESS,
             )
-            return HttpResponseRedirect(workspace_url(obj.ticket_id))
+            return HttpResponseRedirect(_workspace_url(obj.ticket_id))
         return super().response_change(request, obj)
 
 
@@ -189,3 +189,7 @@ class SlaPolicyAdmin(admin.ModelAdmin):
     )
     list_filter = ("is_active", "category")
     readonly_fields = ("created_at", "updated_at")
+
+
+def _workspace_url(ticket_id: int) -> str:
+    return reverse("desk:ticket", args=[ticket_id])

@@ -1,15 +1,13 @@
-"""The ticket list, its record page, and the desk's two working pages hung under it: the queue
-(`queue/`) and each ticket's workspace (`<id>/work/`), where agents actually work."""
+"""The ticket list and its record page: raw records. Agents work in the desk's queue and
+workspace (`apps.desk`); each reference here links to the ticket's workspace there."""
 
 from django.contrib import admin
-from django.urls import path, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from apps.core.admin import ReadOnlyAdminMixin
-from apps.tickets.admin.queue_page import queue_view
-from apps.tickets.admin.workspace import workspace_url, workspace_view
 from apps.tickets.models import Message, Ticket, TicketEvent
 from apps.tickets.queue import SLA_WARNING, desk_agents
 
@@ -126,31 +124,8 @@ class TicketAdmin(admin.ModelAdmin):
         (_("Record"), {"fields": ("created_at", "updated_at")}),
     )
 
-    def get_urls(self):
-        info = self.opts.app_label, self.opts.model_name
-        return [
-            path(
-                "queue/",
-                self.admin_site.admin_view(self.queue_view),
-                name="{}_{}_queue".format(*info),
-            ),
-            path(
-                "<int:ticket_id>/work/",
-                self.admin_site.admin_view(self.workspace_view),
-                name="{}_{}_work".format(*info),
-            ),
-            *super().get_urls(),
-        ]
-
-    def queue_view(self, request):
-        return queue_view(self, request)
-
-    def workspace_view(self, request, ticket_id):
-        return workspace_view(self, request, ticket_id)
-
     def changelist_view(self, request, extra_context=None):
-        queue_url = reverse("admin:tickets_ticket_queue")
-        extra_context = {**(extra_context or {}), "queue_url": queue_url}
+        extra_context = {**(extra_context or {}), "queue_url": reverse("desk:queue")}
         return super().changelist_view(request, extra_context=extra_context)
 
     def has_add_permission(self, request):
@@ -174,7 +149,8 @@ class TicketAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("Reference"), ordering="reference")
     def reference_link(self, obj):
-        return format_html('<a href="{}">{}</a>', workspace_url(obj.pk), obj.reference)
+        url = reverse("desk:ticket", args=[obj.pk])
+        return format_html('<a href="{}">{}</a>', url, obj.reference)
 
     @admin.display(description=_("SLA"))
     def sla(self, obj):
