@@ -226,7 +226,7 @@ class FollowUpAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("Ticket"), ordering="ticket__reference")
     def ticket_link(self, obj):
-        url = reverse("admin:tickets_ticket_work", args=[obj.ticket_id])
+        url = reverse("desk:ticket", args=[obj.ticket_id])
         return format_html('<a href="{}">{}</a>', url, obj.ticket.reference)
 
     @admin.display(description=_("Scores"))

@@ -165,7 +165,7 @@ def test_the_list_shows_the_ticket_delay_compensation_and_agent(client, manager,
 
     assert page.status_code == 200
     html = page.content.decode()
-    workspace = reverse("admin:tickets_ticket_work", args=[follow_up.ticket_id])
+    workspace = reverse("desk:ticket", args=[follow_up.ticket_id])
     assert f'href="{workspace}"' in html
     assert follow_up.ticket.reference in html
     assert str(DelayReason.CAPACITY.label) in html
