@@ -176,9 +176,10 @@ def desk_sign_in(page):
     def sign_in(user, password: str = TEST_PASSWORD, on_page=None):
         on_page = on_page or page
         on_page.goto("/desk/login/")
-        on_page.get_by_label("Username").fill(user.username)
-        on_page.get_by_label("Password").fill(password)
-        on_page.get_by_role("button", name="Log in").click()
+        # By the fields' ids: the labels are in the page's language.
+        on_page.locator("#id_username").fill(user.username)
+        on_page.locator("#id_password").fill(password)
+        on_page.locator("form button[type=submit]").click()
         on_page.wait_for_url("**/desk/")
 
     return sign_in

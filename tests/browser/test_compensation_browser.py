@@ -46,21 +46,23 @@ def test_offer_from_rule_to_approval_to_the_customers_choice(
 
     # The agent asks the rules from the ticket's workspace: ₩8,000 is over the threshold.
     desk_sign_in(agent)
-    page.goto(f"/admin/tickets/ticket/{ticket.pk}/work/")
+    page.goto(f"/desk/tickets/{ticket.pk}/")
     page.get_by_role("button", name="Propose by the rules").click()
-    expect(page.locator(".messagelist")).to_contain_text("1 wait(s) for a manager")
-    expect(page.locator(".desk-offers")).to_contain_text("₩8,000")
+    expect(page.locator(".ws-flash")).to_contain_text("1 wait(s) for a manager")
+    expect(page.locator(".ws-offers")).to_contain_text("₩8,000")
     screenshot("1-agent-proposes")
 
     # A manager approves it in the approval queue.
     desk = new_page()
     desk_sign_in(manager, on_page=desk)
-    desk.goto("/admin/compensation/offer/approvals/")
-    expect(desk.locator(".comp-table")).to_contain_text("4 days late × ₩4,000 × 50% = ₩8,000")
-    screenshot("2-approval-queue", desk)
-    desk.get_by_role("button", name="Approve").click()
-    expect(desk.locator(".messagelist")).to_contain_text("approved")
+    desk.goto("/desk/approvals/")
     offer = Offer.objects.get()
+    card = desk.locator(f"#offer-{offer.pk}")
+    expect(card).to_contain_text("4 days late × ₩4,000 × 50% = ₩8,000")
+    screenshot("2-approval-queue", desk)
+    card.get_by_role("button", name="Approve").click()
+    expect(card).to_contain_text("approved")
+    offer.refresh_from_db()
     if offer.status == OfferStatus.APPROVED:
         # The issue task runs in the worker; here the test plays the worker.
         offer_issue(offer_id=offer.pk)
