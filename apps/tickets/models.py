@@ -109,6 +109,21 @@ class Ticket(TimeStampedModel):
                 name="ticket_open_due_idx",
                 condition=Q(status__in=["new", "open", "pending_customer"]),
             ),
+            # The desk queue's urgency order, "the next due time that matters" (then id), for
+            # open tickets: the very expression of `apps.tickets.queue.listing.next_due`.
+            models.Index(
+                models.Case(
+                    models.When(
+                        first_responded_at__isnull=True,
+                        then=models.functions.Least("first_response_due_at", "resolution_due_at"),
+                    ),
+                    default=models.F("resolution_due_at"),
+                    output_field=models.DateTimeField(),
+                ),
+                models.F("id"),
+                name="ticket_open_next_due_idx",
+                condition=Q(status__in=["new", "open", "pending_customer"]),
+            ),
             # "Told before they complained" looks for a complaint per delayed parcel: index-only.
             models.Index(
                 fields=["shipment", "created_at"],
