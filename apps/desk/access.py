@@ -9,8 +9,10 @@ from functools import wraps
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 
-# Every desk page needs at least this: agents and managers have it, integrations do not.
-DESK_PERMISSION = "tickets.view_ticket"
+# Every desk page needs at least this: agents and managers have it. Integrations (shop and
+# carrier systems) read tickets through the API but never the timeline, whose view permission is
+# what shows internal notes, so an integration account is kept out even if marked staff.
+DESK_PERMISSION = "tickets.view_ticketevent"
 
 
 def is_desk_user(user) -> bool:

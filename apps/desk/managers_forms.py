@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from apps.compensation.models import Budget
+from apps.core.parsing import date_in_range
 
 REASON_MAX = 300
 
@@ -75,6 +76,11 @@ class CostPeriodForm(forms.Form):
 
     def clean(self):
         data = super().clean()
+        start, end = data.get("start"), data.get("end")
+        for name, day in (("start", start), ("end", end)):
+            if day and not date_in_range(day):
+                self.add_error(name, _("Choose a date between 2000 and 2099."))
+                data[name] = None
         start, end = data.get("start"), data.get("end")
         if start and end and end < start:
             self.add_error("end", _("The end comes before the start."))

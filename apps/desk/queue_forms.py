@@ -11,6 +11,7 @@ from django.utils.html import conditional_escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
+from apps.core.parsing import id_from
 from apps.tickets.models import TicketCategory, TicketPriority, TicketStatus
 from apps.tickets.queue import (
     SCOPE_ANYONE,
@@ -236,8 +237,8 @@ class QueueFilterForm(forms.Form):
         data = self._valid_data()
         scope = data.get("assignee", SCOPE_MINE_AND_UNASSIGNED)
         assignee_id = None
-        if scope.isdigit():
-            scope, assignee_id = "", int(scope)
+        if id_from(scope):
+            scope, assignee_id = "", id_from(scope)
         status = data.get("status", STATUS_OPEN)
         # Waiting tickets are listed apart, unless the agent asked for that status or for all.
         waiting = True if data.get("waiting") else None

@@ -20,6 +20,7 @@ from apps.compensation.selectors import approval_queue, budgets_covering
 from apps.compensation.services import offer_approve, offer_reject
 from apps.core.errors import ApplicationError, InvalidTransition
 from apps.core.money import money_format
+from apps.core.parsing import id_from, moment_from
 from apps.desk.access import desk_view
 from apps.desk.managers_forms import DecisionForm
 
@@ -30,10 +31,8 @@ PERMISSION = "compensation.approve_offer"
 def _cursor(text: str) -> tuple[datetime, int] | None:
     """`<iso time>_<id>` of the last card shown: the next page starts after it (keyset)."""
     moment, _sep, pk = (text or "").rpartition("_")
-    try:
-        return datetime.fromisoformat(moment), int(pk)
-    except ValueError:
-        return None
+    moment, pk = moment_from(moment), id_from(pk)
+    return (moment, pk) if moment is not None and pk is not None else None
 
 
 def ticket_url(ticket_id: int | None) -> str:
@@ -154,7 +153,8 @@ def _answer(request, back, offer_id, level, text, decided=None):
         return back
     card = None
     if decided is None:
-        offer = approval_queue().filter(pk=offer_id).first() if str(offer_id).isdigit() else None
+        offer_pk = id_from(offer_id)
+        offer = approval_queue().filter(pk=offer_pk).first() if offer_pk else None
         card = _card(offer, request.user) if offer is not None else None
     context = {
         **(_totals() if decided is not None else {}),

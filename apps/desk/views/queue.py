@@ -7,7 +7,6 @@ to the same filters and page (Post/Redirect/Get).
 """
 
 from dataclasses import dataclass
-from datetime import datetime
 
 from django.contrib import messages
 from django.db import IntegrityError, connection, transaction
@@ -21,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
+from apps.core.parsing import id_from, moment_from
 from apps.desk.access import desk_view
 from apps.desk.models import SavedView
 from apps.desk.queue_forms import (
@@ -179,9 +179,9 @@ def _open_saved_view(request):
     """?view=<id>: the filters of a saved view the agent may see, checked by the filter form."""
     view_id = request.GET.get("view", "")
     saved = None
-    if view_id.isdigit() and len(view_id) < 19:
+    if id_from(view_id):
         saved = (
-            SavedView.objects.filter(Q(owner=request.user) | Q(is_shared=True), pk=int(view_id))
+            SavedView.objects.filter(Q(owner=request.user) | Q(is_shared=True), pk=id_from(view_id))
             .only("query")
             .first()
         )
@@ -201,11 +201,8 @@ def queue_live(request):
     short note ("2 new or updated — show") that does not touch the rows the agent ticked.
     One query for the changes, one more for page 1 when there are some.
     """
-    try:
-        since = datetime.fromisoformat(request.GET.get("since", ""))
-    except ValueError:
-        return HttpResponse(status=400)
-    if since.tzinfo is None:
+    since = moment_from(request.GET.get("since", ""))
+    if since is None:
         return HttpResponse(status=400)
     agents, carriers = _agents(), _carriers()
     form = QueueFilterForm(request.GET, agents=agents, carriers=carriers)

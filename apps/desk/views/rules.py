@@ -25,6 +25,7 @@ from apps.compensation.preview import rule_preview
 from apps.compensation.services import rule_create, rule_update
 from apps.core.errors import ApplicationError
 from apps.core.money import money_format
+from apps.core.parsing import id_from
 from apps.desk.access import desk_view
 from apps.desk.views.rules_text import rule_trigger, version_changes
 
@@ -125,7 +126,7 @@ def _stale(request, form, rule) -> bool:
     if rule is None or request.method != "POST":
         return False
     opened_on = request.POST.get("base_version", "")
-    if opened_on == str(rule.version) or not opened_on.isdigit():
+    if opened_on == str(rule.version) or not id_from(opened_on):
         return False
     form.add_error(
         None,

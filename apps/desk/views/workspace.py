@@ -15,6 +15,7 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from apps.core.parsing import id_from
 from apps.desk.access import desk_view
 from apps.desk.history import customer_history
 from apps.desk.presence import presence_others, presence_touch
@@ -73,8 +74,8 @@ class Workspace(WorkspaceActions):
 
     def show(self):
         macro_id = self.request.GET.get("macro", "")
-        if macro_id.isdigit():
-            self.macro_choose(int(macro_id))
+        if id_from(macro_id):
+            self.macro_choose(id_from(macro_id))
         # Presence is written by the poll (its first one fires on load), never by this GET.
         return self.render()
 
@@ -148,10 +149,14 @@ def ticket_poll(request, ticket_id: int):
     ticket = Ticket.objects.select_related("customer").only("pk", "customer__name")
     ticket = get_object_or_404(ticket, pk=ticket_id)
     after = request.GET.get("after", "")
-    after_id = int(after) if after.isdigit() else 0
+    after_id = 0 if after == "0" else id_from(after)
     composing = request.GET.get("composing") == "1"
     presence_touch(ticket_id=ticket_id, user=request.user, composing=composing)
-    new = ticket_messages_after(ticket_id=ticket_id, after_id=after_id) if after.isdigit() else []
+    new = (
+        ticket_messages_after(ticket_id=ticket_id, after_id=after_id)
+        if after_id is not None
+        else []
+    )
     from_others = [m for m in new if m.author_id != request.user.pk]
     return render(
         request,
@@ -159,7 +164,7 @@ def ticket_poll(request, ticket_id: int):
         {
             "others": list(presence_others(ticket_id=ticket_id, user=request.user)),
             "new_items": conversation_items(new),
-            "after_id": max((m.pk for m in new), default=after_id),
+            "after_id": max((m.pk for m in new), default=after_id or 0),
             # While the agent writes, the messages are shown but their draft stays guarded:
             # the send is held and they confirm it ("send anyway").
             "move_seen": not composing,
@@ -199,9 +204,9 @@ def ticket_template_text(request, ticket_id: int):
         Ticket.objects.select_related("customer", "shipment__carrier"), pk=ticket_id
     )
     template_id = request.GET.get("template", "")
-    if not template_id.isdigit():
+    if not id_from(template_id):
         return JsonResponse({"error": _("Choose a template to use.")}, status=400)
-    template = get_object_or_404(ReplyTemplate, pk=int(template_id), is_active=True)
+    template = get_object_or_404(ReplyTemplate, pk=id_from(template_id), is_active=True)
     return JsonResponse({"text": reply_text_fill(text=template.body, ticket=ticket)})
 
 

@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from apps.core.parsing import date_in_range
 from apps.shipments.models import Carrier
 
 DEFAULT_DAYS = 30
@@ -74,6 +75,11 @@ class PeriodForm(forms.Form):
 
     def clean(self):
         data = super().clean()
+        start, end = data.get("start"), data.get("end")
+        for name, day in (("start", start), ("end", end)):
+            if day and not date_in_range(day):
+                self.add_error(name, _("Choose a date between 2000 and 2099."))
+                data[name] = None
         start, end = data.get("start"), data.get("end")
         if start and end and end < start:
             self.add_error("end", _("The end comes before the start."))

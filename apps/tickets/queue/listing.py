@@ -38,6 +38,7 @@ from django.db.models.functions import Least
 from django.utils import timezone
 
 from apps.accounts.roles import AGENTS, MANAGERS
+from apps.core.parsing import moment_from
 from apps.shipments.normalize import tracking_number_clean
 from apps.tickets.models import (
     OPEN_STATUSES,
@@ -189,11 +190,11 @@ class Cursor:
         try:
             raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
             backwards, due, ticket_id = json.loads(raw)
-            due = datetime.fromisoformat(due)
         except (binascii.Error, ValueError, TypeError, UnicodeDecodeError):
             return None
+        due = moment_from(due)
         if (
-            due.tzinfo is None
+            due is None
             or type(ticket_id) is not int
             or not 0 < ticket_id < 2**63
             or backwards not in (0, 1)
