@@ -11,9 +11,6 @@ from apps.tickets.queue.listing import (
     SCOPE_MINE_AND_UNASSIGNED,
     SCOPE_UNASSIGNED,
     SEARCH_MAX_LENGTH,
-    SLA_AT_RISK,
-    SLA_BREACHED,
-    SLA_WARNING,
     STATUS_ANY,
     STATUS_OPEN,
     Cursor,
@@ -21,15 +18,9 @@ from apps.tickets.queue.listing import (
     QueuePage,
     QueueRow,
     desk_agents,
-    next_due,
-    next_due_of,
     queue_changes,
     queue_page,
     queue_tickets,
-    sla_at_risk_q,
-    sla_breached_q,
-    sla_state,
-    sla_state_of,
 )
 from apps.tickets.queue.replies import (
     REPLY_PLACEHOLDERS,
@@ -39,6 +30,17 @@ from apps.tickets.queue.replies import (
     reply_templates_for_ticket,
     reply_text_fill,
     unknown_placeholders,
+)
+from apps.tickets.queue.urgency import (
+    SLA_AT_RISK,
+    SLA_BREACHED,
+    SLA_WARNING,
+    next_due,
+    next_due_of,
+    sla_at_risk_q,
+    sla_breached_q,
+    sla_state,
+    sla_state_of,
 )
 from apps.tickets.queue.workspace import ticket_get_for_workspace
 

@@ -12,7 +12,7 @@ from apps.tickets.models import (
     Ticket,
     TicketEvent,
 )
-from apps.tickets.queue.listing import sla_state_of
+from apps.tickets.queue.urgency import sla_state_of
 
 
 def ticket_get_for_workspace(
