@@ -55,7 +55,11 @@
       "[": function () { go("ws-prev"); },
       "r": function () { write("public"); },
       "n": function () { write("internal"); },
-      "e": function () { submit(byId("ws-resolve-form")); },
+      "e": function () {
+        // A single key must not resolve by accident: ask first (the button itself does not).
+        var form = byId("ws-resolve-form");
+        if (form && window.confirm(form.dataset.confirm || "Resolve?")) submit(form);
+      },
       "?": function () { help(); }
     };
     var action = actions[event.key];

@@ -188,6 +188,11 @@ def test_keyboard_shortcuts(page, screenshot, desk_sign_in, agent):
     page.keyboard.press("r")
     page.keyboard.type("A draft in progress")
     page.keyboard.press("Escape")
+    # `e` asks first: dismissed, nothing happens; accepted, the ticket is resolved.
+    page.once("dialog", lambda dialog: dialog.dismiss())
+    page.keyboard.press("e")
+    expect(page.locator("#ws-status")).not_to_have_text("Resolved")
+    page.once("dialog", lambda dialog: dialog.accept())
     page.keyboard.press("e")
     expect(page.locator("#ws-status")).to_have_text("Resolved")
     # The page answered in place; the draft being written is still there.
