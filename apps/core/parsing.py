@@ -45,3 +45,10 @@ def moment_from(text) -> datetime | None:
 def date_in_range(day: date) -> bool:
     """True for a calendar day the desk can reason about (2000–2099)."""
     return EARLIEST.year <= day.year < LATEST.year
+
+
+def keyset_from(text) -> tuple[datetime, int] | None:
+    """`<iso time>_<id>`, a keyset page's last row (time, id), or None."""
+    moment, _sep, pk = (text or "").rpartition("_")
+    moment, pk = moment_from(moment), id_from(pk)
+    return (moment, pk) if moment is not None and pk is not None else None

@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from apps.compensation.models import Budget
-from apps.core.parsing import date_in_range
+from apps.feedback.dashboard.period import DateRangeForm
 
 REASON_MAX = 300
 
@@ -65,25 +65,5 @@ class FollowUpForm(forms.Form):
         return cleaned
 
 
-class CostPeriodForm(forms.Form):
-    # A period's first and last day ("From" alone reads as "before the change" in Korean).
-    start = forms.DateField(
-        label=pgettext_lazy("period", "From"), widget=forms.DateInput(attrs={"type": "date"})
-    )
-    end = forms.DateField(
-        label=pgettext_lazy("period", "To"), widget=forms.DateInput(attrs={"type": "date"})
-    )
-
-    def clean(self):
-        data = super().clean()
-        start, end = data.get("start"), data.get("end")
-        for name, day in (("start", start), ("end", end)):
-            if day and not date_in_range(day):
-                self.add_error(name, _("Choose a date between 2000 and 2099."))
-                data[name] = None
-        start, end = data.get("start"), data.get("end")
-        if start and end and end < start:
-            self.add_error("end", _("The end comes before the start."))
-        if start and end and (end - start).days > 366:
-            self.add_error("end", _("Choose at most a year."))
-        return data
+class CostPeriodForm(DateRangeForm):
+    """The cost report's period: the dashboard's range of days, at most a year."""

@@ -20,7 +20,7 @@ from apps.compensation.selectors import approval_queue, budgets_covering
 from apps.compensation.services import offer_approve, offer_reject
 from apps.core.errors import ApplicationError, InvalidTransition
 from apps.core.money import money_format
-from apps.core.parsing import id_from, moment_from
+from apps.core.parsing import id_from, keyset_from
 from apps.desk.access import desk_view
 from apps.desk.managers_forms import DecisionForm
 
@@ -30,9 +30,7 @@ PERMISSION = "compensation.approve_offer"
 
 def _cursor(text: str) -> tuple[datetime, int] | None:
     """`<iso time>_<id>` of the last card shown: the next page starts after it (keyset)."""
-    moment, _sep, pk = (text or "").rpartition("_")
-    moment, pk = moment_from(moment), id_from(pk)
-    return (moment, pk) if moment is not None and pk is not None else None
+    return keyset_from(text)
 
 
 def ticket_url(ticket_id: int | None) -> str:

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from apps.core.errors import ApplicationError
 from apps.core.money import money_format
-from apps.core.parsing import id_from, moment_from
+from apps.core.parsing import keyset_from
 from apps.desk.access import desk_view
 from apps.desk.managers_forms import FollowUpForm
 from apps.desk.views.approvals import ticket_url
@@ -31,9 +31,7 @@ STATUSES = ("open", "done", "all")
 
 
 def _cursor(text: str) -> tuple[datetime, int] | None:
-    moment, _sep, pk = (text or "").rpartition("_")
-    moment, pk = moment_from(moment), id_from(pk)
-    return (moment, pk) if moment is not None and pk is not None else None
+    return keyset_from(text)
 
 
 def _card(follow_up: FollowUp, user, form=None) -> dict:

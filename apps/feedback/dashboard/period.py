@@ -49,7 +49,9 @@ def default_range(today: date | None = None) -> tuple[date, date]:
     return today - timedelta(days=DEFAULT_DAYS - 1), today
 
 
-class PeriodForm(forms.Form):
+class DateRangeForm(forms.Form):
+    """A range of days (first and last included), at most a year, within 2000–2099."""
+
     start = forms.DateField(
         label=pgettext_lazy("dashboard period", "From"),
         widget=forms.DateInput(attrs={"type": "date"}),
@@ -58,20 +60,6 @@ class PeriodForm(forms.Form):
         label=pgettext_lazy("dashboard period", "To"),
         widget=forms.DateInput(attrs={"type": "date"}),
     )
-    carrier = forms.ModelChoiceField(
-        label=_("Carrier"),
-        queryset=Carrier.objects.order_by("name"),
-        required=False,
-        empty_label=_("All carriers"),
-    )
-
-    @classmethod
-    def from_query(cls, query, **kwargs) -> "PeriodForm":
-        """The GET query, with the last 30 days for whatever date it leaves out."""
-        start, end = default_range()
-        data = {"start": start.isoformat(), "end": end.isoformat(), "carrier": ""}
-        data.update({key: query.get(key) for key in data if key in query})
-        return cls(data, **kwargs)
 
     def clean(self):
         data = super().clean()
@@ -86,6 +74,23 @@ class PeriodForm(forms.Form):
         elif start and end and (end - start).days >= MAX_DAYS:
             self.add_error("end", _("Choose at most a year."))
         return data
+
+
+class PeriodForm(DateRangeForm):
+    carrier = forms.ModelChoiceField(
+        label=_("Carrier"),
+        queryset=Carrier.objects.order_by("name"),
+        required=False,
+        empty_label=_("All carriers"),
+    )
+
+    @classmethod
+    def from_query(cls, query, **kwargs) -> "PeriodForm":
+        """The GET query, with the last 30 days for whatever date it leaves out."""
+        start, end = default_range()
+        data = {"start": start.isoformat(), "end": end.isoformat(), "carrier": ""}
+        data.update({key: query.get(key) for key in data if key in query})
+        return cls(data, **kwargs)
 
     @property
     def period(self) -> Period:
