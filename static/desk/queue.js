@@ -107,4 +107,32 @@
     });
   }
   window.setInterval(poll, seconds * 1000);
+
+  // --- Countdowns move on by themselves, in the page's words (the server's rules, in
+  // views/queue_rows.py: minutes below an hour, hours below two days, then days). ---
+  function fill(format, name, value) {
+    return (format || "").replace("%(" + name + ")d", value).replace("%(" + name + ")s", value);
+  }
+  function span(seconds) {
+    var minutes = Math.floor(Math.abs(seconds) / 60);
+    if (minutes < 60) { return fill(body.dataset.fmtMin, "count", Math.max(minutes, 1)); }
+    var hours = Math.floor(minutes / 60);
+    if (hours < 48) { return fill(body.dataset.fmtH, "count", hours); }
+    return fill(body.dataset.fmtD, "count", Math.floor(hours / 24));
+  }
+  function tick() {
+    if (!body.dataset.fmtMin) { return; }
+    var now = Date.now();
+    body.querySelectorAll("time.q-due").forEach(function (cell) {
+      var at = Date.parse(cell.getAttribute("datetime"));
+      if (isNaN(at)) { return; }
+      var seconds = (at - now) / 1000;
+      if (cell.classList.contains("q-paused")) {
+        cell.textContent = fill(body.dataset.fmtWait, "time", span(seconds));
+      } else {
+        cell.textContent = fill(seconds >= 0 ? body.dataset.fmtIn : body.dataset.fmtOver, "time", span(seconds));
+      }
+    });
+  }
+  window.setInterval(tick, 30 * 1000);
 })();

@@ -151,3 +151,46 @@ def test_keyboard_moves_selects_and_opens(page, desk_sign_in, agent):
     expect(page.locator(f'tr[data-id="{first.pk}"]')).to_have_class(re.compile("q-focus"))
     page.keyboard.press("Enter")
     page.wait_for_url(f"**/desk/tickets/{first.pk}/")
+
+
+def test_countdowns_move_on_while_the_page_stays_open(page, desk_sign_in, agent):
+    now = timezone.now()
+    ticket = TicketFactory(
+        reference="DD-TICKS",
+        status=TicketStatus.OPEN,
+        assignee=agent,
+        first_responded_at=now - timedelta(hours=1),
+        first_response_due_at=now,
+        resolution_due_at=now + timedelta(hours=3, minutes=30),
+    )
+    page.clock.install()
+    desk_sign_in(agent)
+    page.goto("/desk/queue/")
+    due = page.locator("#queue-rows tr", has_text=ticket.reference).locator("time.q-due")
+    expect(due).to_have_text("in 3 h")
+
+    page.clock.fast_forward("02:00:00")
+    expect(due).to_have_text("in 1 h")
+    page.clock.fast_forward("02:00:00")
+    expect(due).to_have_text("30 min overdue")
+
+
+def test_countdowns_move_on_in_korean(new_page, desk_sign_in, agent):
+    now = timezone.now()
+    ticket = TicketFactory(
+        reference="DD-TICKK",
+        status=TicketStatus.OPEN,
+        assignee=agent,
+        first_responded_at=now - timedelta(hours=1),
+        first_response_due_at=now,
+        resolution_due_at=now + timedelta(hours=3, minutes=30),
+    )
+    page = new_page(locale="ko-KR")
+    page.clock.install()
+    desk_sign_in(agent, on_page=page)
+    page.goto("/desk/queue/")
+    due = page.locator("#queue-rows tr", has_text=ticket.reference).locator("time.q-due")
+    expect(due).to_have_text("3시간 남음")
+
+    page.clock.fast_forward("04:00:00")
+    expect(due).to_have_text("30분 초과")
