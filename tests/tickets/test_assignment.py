@@ -7,8 +7,9 @@ import pytest
 from django.utils import timezone
 
 from apps.accounts.models import User
+from apps.tickets.errors import TicketChanged
 from apps.tickets.models import Ticket, TicketCategory, TicketEvent, TicketEventKind, TicketStatus
-from apps.tickets.services import ticket_assign_round_robin, ticket_open
+from apps.tickets.services import ticket_assign, ticket_assign_round_robin, ticket_open
 from tests.concurrency import together
 from tests.factories import TicketFactory, UserFactory
 
@@ -179,3 +180,24 @@ def test_ten_tickets_opened_at_once_are_dealt_two_to_each_of_five_agents(
         user.pk: Ticket.objects.filter(assignee=user, pk__in=results).count() for user in agents
     }
     assert sorted(dealt.values()) == [2] * 5
+
+
+def test_a_stale_assignment_is_refused_under_the_lock(agent, other_agent):
+    ticket = TicketFactory(assignee=None)
+    # Someone takes the ticket while another agent's form still shows it unassigned.
+    ticket_assign(ticket=ticket, assignee=other_agent, actor=other_agent)
+
+    with pytest.raises(TicketChanged) as refused:
+        ticket_assign(ticket=ticket, assignee=agent, actor=agent, expected_assignee_id=None)
+
+    assert refused.value.extra == {
+        "field": "assignee",
+        "expected": None,
+        "current": other_agent.pk,
+    }
+    ticket.refresh_from_db()
+    assert ticket.assignee == other_agent
+    # What the form showed is still true: the move goes through.
+    ticket_assign(ticket=ticket, assignee=agent, actor=agent, expected_assignee_id=other_agent.pk)
+    ticket.refresh_from_db()
+    assert ticket.assignee == agent

@@ -255,22 +255,27 @@ class WorkspaceActions:
         if not form.is_valid():
             return self.refuse(_form_problems(form))
         assignee_id = form.cleaned_data["assignee"]
-        if form.cleaned_data["expected_assignee"] != self.ticket.assignee_id != assignee_id:
+        assignee = next((agent for agent in self.agents if agent.pk == assignee_id), None)
+        try:
+            ticket_assign(
+                ticket=self.ticket,
+                assignee=assignee,
+                actor=self.request.user,
+                expected_assignee_id=form.cleaned_data["expected_assignee"],
+            )
+        except TicketChanged as error:
+            current = next(
+                (agent for agent in self.agents if agent.pk == error.extra.get("current")), None
+            )
             return self.refuse(
                 _(
                     "Someone changed the assignee while you were looking: the ticket is now "
                     "with %(agent)s. Nothing was changed; check and choose again."
                 )
-                % {
-                    "agent": agent_label(self.ticket.assignee)
-                    if self.ticket.assignee
-                    else _("nobody")
-                },
+                % {"agent": agent_label(current) if current else _("nobody")},
                 status=409,
                 level="warning",
             )
-        assignee = next((agent for agent in self.agents if agent.pk == assignee_id), None)
-        ticket_assign(ticket=self.ticket, assignee=assignee, actor=self.request.user)
         if assignee is None:
             return self.done(_("The ticket is unassigned."))
         return self.done(_("Assigned to %(agent)s.") % {"agent": agent_label(assignee)})

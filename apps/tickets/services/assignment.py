@@ -13,16 +13,28 @@ from django.db.models import Count, F, Q
 from django.utils import timezone
 
 from apps.accounts.roles import AGENTS, MANAGERS
-from apps.tickets.errors import AssigneeInvalid
+from apps.tickets.errors import AssigneeInvalid, TicketChanged
 from apps.tickets.models import OPEN_STATUSES, Ticket, TicketEvent, TicketEventKind
+
+# No expectation given: assign whoever holds the ticket now.
+_ANY = object()
 
 
 @transaction.atomic
-def ticket_assign(*, ticket: Ticket, assignee, actor=None, now: datetime | None = None) -> Ticket:
+def ticket_assign(
+    *,
+    ticket: Ticket,
+    assignee,
+    actor=None,
+    expected_assignee_id=_ANY,
+    now: datetime | None = None,
+) -> Ticket:
     """Give the ticket to an agent (or to nobody with None), on the timeline.
 
     Locks the ticket's row; writes an ASSIGNED event when the assignee changes. Raises
-    AssigneeInvalid for anyone who is not an active agent or manager.
+    AssigneeInvalid for anyone who is not an active agent or manager. With
+    `expected_assignee_id` (the assignee's id, or None, that the agent's form showed), raises
+    TicketChanged when someone else reassigned the ticket meanwhile, checked under the lock.
     """
     now = now or timezone.now()
     if assignee is not None and not (
@@ -33,6 +45,10 @@ def ticket_assign(*, ticket: Ticket, assignee, actor=None, now: datetime | None 
     previous = locked.assignee
     if previous == assignee:
         return locked
+    if expected_assignee_id is not _ANY and locked.assignee_id != expected_assignee_id:
+        raise TicketChanged(
+            field="assignee", expected=expected_assignee_id, current=locked.assignee_id
+        )
     locked.assignee = assignee
     locked.save(update_fields=["assignee", "updated_at"])
     TicketEvent.objects.create(
